@@ -1,0 +1,57 @@
+"""Test a checkpoint with mmengine's Runner (mmaction2's flags).
+
+    python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--dump OUT.pkl]
+        [--amp] [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+"""
+import argparse
+
+from mmengine.config import DictAction
+from mmengine.runner import Runner
+
+import videomae_det  # noqa: F401  registers modules, applies compat fixes
+from videomae_det.engine.runner_setup import load_config, set_local_rank
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Test a checkpoint')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--work-dir', help='directory for logs and metrics')
+    parser.add_argument('--dump', type=str,
+                        help='dump predictions to a pickle file')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision: fp16 on GPUs, bf16 on CPUs')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override config keys, e.g. test_dataloader.batch_size=1')
+    parser.add_argument('--launcher', default='none',
+                        choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args()
+    set_local_rank(args.local_rank)
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options, args.launcher,
+                      args.work_dir)
+    cfg.load_from = args.checkpoint
+    if args.amp:
+        cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
+    if args.dump:
+        if not args.dump.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--dump must end with .pkl: {args.dump}')
+        evaluator = cfg.test_evaluator
+        evaluator = list(evaluator) if isinstance(evaluator,
+                                                  (list, tuple)) else [
+                                                      evaluator]
+        evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
+        cfg.test_evaluator = evaluator
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+
+
+if __name__ == '__main__':
+    main()

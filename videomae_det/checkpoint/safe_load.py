@@ -1,0 +1,114 @@
+"""One safe loader for every checkpoint the toolkit reads.
+
+A checkpoint is untrusted input: a pickle can name any importable callable
+and have it run on load. Every load path (Runner resume, ``load_from``,
+``init_cfg=dict(type='Pretrained')``, our tools) goes through
+:func:`load_checkpoint_file`, which unpickles with ``weights_only=True`` plus
+an explicit allowlist of the few plain-data types mmengine's checkpoints
+hold (numpy arrays, dtypes and scalars in the message hub, mmengine's
+``HistoryBuffer``). ``.safetensors`` files load without pickle at all.
+
+mmengine 0.10.7 calls ``torch.load`` with the default ``weights_only``,
+which torch >= 2.6 turned to True, so its own Runner checkpoints fail to
+load; :func:`install` registers this loader as mmengine's handler for local
+files (see :mod:`videomae_det.compat`).
+"""
+import os
+import pickle
+from typing import Any, Callable, List, Optional, Union
+
+import numpy as np
+import torch
+from mmengine.logging import HistoryBuffer
+
+
+class UnsafeCheckpointError(pickle.UnpicklingError):
+    """A checkpoint asked to import a global outside the allowlist."""
+
+
+def _numpy_globals() -> List[Any]:
+    """numpy's pickle reconstructors and every concrete dtype class.
+
+    numpy 2 pickles arrays through ``numpy._core`` and numpy 1 through
+    ``numpy.core``; both names are allowed so old checkpoints load too.
+    """
+    import numpy.dtypes
+    found = [np.ndarray, np.dtype]
+    for mod in ('numpy._core.multiarray', 'numpy.core.multiarray'):
+        try:
+            multiarray = __import__(mod, fromlist=['_reconstruct'])
+        except ImportError:
+            continue
+        found += [multiarray._reconstruct, multiarray.scalar]
+    found += [getattr(numpy.dtypes, name) for name in numpy.dtypes.__all__]
+    return found
+
+
+def _pickle_name(obj: Any) -> str:
+    return f'{obj.__module__}.{obj.__qualname__}'
+
+
+SAFE_GLOBALS: List[Any] = _numpy_globals() + [HistoryBuffer]
+# Names as a pickle spells them; numpy.core.* objects report numpy._core.
+SAFE_NAMES = {_pickle_name(g) for g in SAFE_GLOBALS} | {
+    'numpy.core.multiarray._reconstruct', 'numpy.core.multiarray.scalar'}
+
+
+def _unsafe_globals(path: str) -> List[str]:
+    """Globals in a pickle-based checkpoint that the allowlist rejects."""
+    try:
+        names = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+    except Exception:  # not a zip checkpoint: fall back on torch's message
+        return []
+    return sorted(set(names) - SAFE_NAMES)
+
+
+def load_checkpoint_file(filename: Union[str, os.PathLike],
+                         map_location: Optional[Union[str, Callable,
+                                                      torch.device]] = None
+                         ) -> Any:
+    """Load a checkpoint without running code from it.
+
+    Args:
+        filename: A ``.pth``/``.bin`` (torch zip or legacy pickle) or a
+            ``.safetensors`` file.
+        map_location: As :func:`torch.load`.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        UnsafeCheckpointError: The pickle needs a global outside the
+            allowlist; the message names the file and the globals.
+    """
+    filename = os.fspath(filename)
+    if not os.path.isfile(filename):
+        raise FileNotFoundError(f'checkpoint not found: {filename}')
+    if filename.endswith('.safetensors'):
+        from safetensors.torch import load_file
+        device = map_location if isinstance(map_location, str) else 'cpu'
+        return load_file(filename, device=device)
+    try:
+        with torch.serialization.safe_globals(SAFE_GLOBALS):
+            return torch.load(filename, map_location=map_location,
+                              weights_only=True)
+    except pickle.UnpicklingError as err:
+        bad = _unsafe_globals(filename)
+        what = ', '.join(bad) if bad else str(err).splitlines()[0]
+        raise UnsafeCheckpointError(
+            f'{filename}: refused to unpickle {what}: a checkpoint may only '
+            'hold tensors and plain data. If you trust this file, convert '
+            'it in a separate process you control.') from None
+
+
+def load_from_safe_local(filename: str, map_location=None) -> Any:
+    """mmengine's scheme for local paths (its log prints the name after
+    ``load_from_``)."""
+    return load_checkpoint_file(os.path.expanduser(filename), map_location)
+
+
+def install() -> None:
+    """Route mmengine's local checkpoint loading through the safe loader, and
+    allow the same data types to torch's default ``weights_only`` loads,
+    which mmengine's URL and object-store schemes use."""
+    from mmengine.runner.checkpoint import CheckpointLoader
+    CheckpointLoader.register_scheme('', load_from_safe_local, force=True)
+    torch.serialization.add_safe_globals(SAFE_GLOBALS)

@@ -1,0 +1,94 @@
+"""Work-arounds for known upstream defects, applied on ``import videomae_det``.
+
+Each one is checked by a test in ``tests/test_compat.py`` that fails when the
+work-around is removed. Apply them before anything imports
+``mmaction.models``: ``custom_imports=dict(imports=['videomae_det'])`` in a
+config does, since mmengine imports custom modules while parsing the config.
+
+1. mmaction2 1.2.0 on PyPI lacks ``mmaction/models/localizers/drn`` while
+   ``mmaction/models/localizers/__init__.py`` imports it, so
+   ``import mmaction.models`` fails. We insert a stand-in module whose
+   ``DRN`` raises a clear error when built.
+2. With ``transformers`` installed, mmaction2 imports its VindLU models,
+   which need ``timm`` and ``transformers < 5``. Where either is missing we
+   switch mmaction2's own flag off, so it registers its placeholders (which
+   raise a clear ImportError when built) instead.
+3. mmengine 0.10.7 calls ``torch.load`` with the default ``weights_only``,
+   True since torch 2.6, so its Runner checkpoints (holding numpy objects)
+   fail to load. We route its loading through our allowlisted safe loader
+   (:mod:`videomae_det.checkpoint.safe_load`), never ``weights_only=False``.
+4. (install step, in ``setup.py``) mmaction2 imports ``importlib_metadata``
+   without declaring it; mmcv 2.1.0 is built from source with ops by the
+   Makefile (``setuptools<80`` for ``pkg_resources``, ``>=77.0.3`` for
+   torch 2.13).
+"""
+import importlib.util
+import os
+import sys
+import types
+
+from packaging.version import Version
+
+
+def _mmaction_root() -> str:
+    spec = importlib.util.find_spec('mmaction')
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError('mmaction2 is not installed: pip install '
+                          '"mmaction2>=1.2.0,<1.3"')
+    return list(spec.submodule_search_locations)[0]
+
+
+def drn_is_missing() -> bool:
+    """True when the installed mmaction2 lacks its ``drn`` localizer."""
+    return not os.path.isdir(
+        os.path.join(_mmaction_root(), 'models', 'localizers', 'drn'))
+
+
+def patch_missing_drn() -> None:
+    """Insert a stand-in ``mmaction.models.localizers.drn.drn`` module."""
+    name = 'mmaction.models.localizers.drn'
+    if name in sys.modules or not drn_is_missing():
+        return
+
+    class DRN:
+        """Stand-in for mmaction2's DRN localizer, absent from its wheel."""
+
+        def __init__(self, *args, **kwargs) -> None:
+            raise ImportError(
+                'DRN is missing from the mmaction2 1.2.0 package on PyPI; '
+                'install mmaction2 from source to use it.')
+
+    package = types.ModuleType(name)
+    package.__path__ = []  # a package, so `.drn.drn` resolves
+    module = types.ModuleType(name + '.drn')
+    module.DRN = DRN
+    package.drn = module
+    sys.modules[name] = package
+    sys.modules[name + '.drn'] = module
+
+
+def vindlu_importable() -> bool:
+    """mmaction2's VindLU models need ``timm`` and ``transformers < 5``."""
+    if importlib.util.find_spec('timm') is None:
+        return False
+    try:
+        from importlib.metadata import version
+        return Version(version('transformers')) < Version('5')
+    except Exception:
+        return False
+
+
+def patch_multimodal_flag() -> None:
+    """Keep ``import mmaction.models`` from importing VindLU when it cannot."""
+    if vindlu_importable():
+        return
+    import mmaction.utils.dependency as dependency
+    dependency.WITH_MULTIMODAL = False
+
+
+def apply() -> None:
+    """Apply every work-around; idempotent."""
+    patch_missing_drn()
+    patch_multimodal_flag()
+    from .checkpoint.safe_load import install
+    install()

@@ -1,0 +1,3 @@
+from .wrappers import CPUAmpOptimWrapper, CPUDistributedDataParallel
+
+__all__ = ['CPUAmpOptimWrapper', 'CPUDistributedDataParallel']

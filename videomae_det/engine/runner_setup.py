@@ -1,0 +1,66 @@
+"""Config handling shared by ``tools/train.py`` and ``tools/test.py``."""
+import os
+import os.path as osp
+from typing import Optional
+
+import torch
+from mmengine.config import Config
+
+
+def load_config(path: str, cfg_options: Optional[dict], launcher: str,
+                work_dir: Optional[str]) -> Config:
+    """Read a config, apply ``--cfg-options``, launcher and work dir.
+
+    Unknown keys in ``--cfg-options`` are merged as mmengine does; the work
+    dir defaults to ``./work_dirs/<config name>`` as in mmaction2.
+    """
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    cfg.launcher = launcher
+    if work_dir is not None:
+        cfg.work_dir = work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(path))[0])
+    return adapt_to_device(cfg)
+
+
+def adapt_to_device(cfg: Config) -> Config:
+    """Without CUDA, swap the GPU-only pieces for their CPU counterparts:
+    nccl -> gloo, the DDP wrapper without device ids, fp16 AMP -> bf16."""
+    if torch.cuda.is_available():
+        return cfg
+    dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
+    if dist_cfg.get('backend', 'nccl') == 'nccl':
+        dist_cfg['backend'] = 'gloo'
+    if cfg.launcher != 'none':
+        wrapper = cfg.get('model_wrapper_cfg') or {}
+        if wrapper.get('type', 'MMDistributedDataParallel') == \
+                'MMDistributedDataParallel':
+            wrapper['type'] = 'CPUDistributedDataParallel'
+            cfg.model_wrapper_cfg = wrapper
+    optim = cfg.get('optim_wrapper')
+    if optim is not None and optim.get('type') == 'AmpOptimWrapper':
+        optim.type = 'CPUAmpOptimWrapper'
+        optim.pop('loss_scale', None)
+        if optim.get('dtype') in (None, 'float16'):
+            optim.dtype = 'bfloat16'
+    return cfg
+
+
+def enable_amp(cfg: Config) -> None:
+    """``--amp``: fp16 with dynamic loss scaling on GPUs (the mmaction2
+    convention), bf16 on CPUs."""
+    optim = cfg.optim_wrapper
+    kind = optim.get('type', 'OptimWrapper')
+    if kind not in ('OptimWrapper', 'AmpOptimWrapper', 'CPUAmpOptimWrapper'):
+        raise ValueError(f'--amp needs an OptimWrapper, got {kind}')
+    optim.type = 'AmpOptimWrapper'
+    optim.setdefault('loss_scale', 'dynamic')
+    adapt_to_device(cfg)
+
+
+def set_local_rank(local_rank: int) -> None:
+    """Old launchers pass ``--local_rank``; mmengine reads the env var."""
+    os.environ.setdefault('LOCAL_RANK', str(local_rank))

@@ -1,0 +1,46 @@
+"""Model and optimiser wrappers that let mmengine's Runner train on a CPU.
+
+Upstream assumes CUDA for both: ``MMDistributedDataParallel`` is handed
+``device_ids=[LOCAL_RANK]``, which DDP rejects for a CPU module, and
+``AmpOptimWrapper`` asserts a GPU. On a GPU the tools keep the upstream
+wrappers; these are chosen only when CUDA is absent (see
+:func:`videomae_det.engine.runner_setup.adapt_to_device`).
+"""
+from contextlib import contextmanager
+
+import torch
+from mmengine.model import MMDistributedDataParallel
+from mmengine.optim import OptimWrapper
+from mmengine.registry import MODEL_WRAPPERS, OPTIM_WRAPPERS
+
+
+@MODEL_WRAPPERS.register_module()
+class CPUDistributedDataParallel(MMDistributedDataParallel):
+    """``MMDistributedDataParallel`` for CPU processes (gloo): no device
+    ids, gradients all-reduced exactly as on GPUs."""
+
+    def __init__(self, module: torch.nn.Module, device_ids=None,
+                 **kwargs) -> None:
+        super().__init__(module=module, device_ids=None, **kwargs)
+
+
+@OPTIM_WRAPPERS.register_module()
+class CPUAmpOptimWrapper(OptimWrapper):
+    """Mixed precision on the CPU: bf16 autocast in the forward pass.
+
+    bf16 keeps fp32's exponent range, so no loss scaling is needed (unlike
+    fp16 on GPUs, where ``AmpOptimWrapper`` scales the loss).
+
+    Args:
+        dtype: ``'bfloat16'`` (fast on AVX-512 BF16 CPUs) or ``'float16'``.
+    """
+
+    def __init__(self, dtype: str = 'bfloat16', **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.cast_dtype = getattr(torch, dtype)
+
+    @contextmanager
+    def optim_context(self, model: torch.nn.Module):
+        with super().optim_context(model), torch.autocast(
+                'cpu', dtype=self.cast_dtype):
+            yield

@@ -1,0 +1,3 @@
+from .backbones import VideoMAE
+
+__all__ = ['VideoMAE']

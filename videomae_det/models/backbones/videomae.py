@@ -1,0 +1,294 @@
+"""The VideoMAE plain ViT: tubelet embedding, joint space-time attention.
+
+One encoder serves masked pre-training (only visible tokens enter the blocks),
+classification (mean pooling + ``fc_norm``) and detection (a ``(B, C, T', H',
+W')`` feature map for an RoI head). Parameter names follow the official
+VideoMAE release (``patch_embed.proj``, ``blocks.i.attn.q_bias``, ...), so
+its checkpoints map onto this module with few renames.
+"""
+import math
+from functools import lru_cache
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+import torch.utils.checkpoint as cp
+from mmaction.registry import MODELS
+from mmcv.cnn.bricks import DropPath
+from mmdet.registry import MODELS as MMDET_MODELS
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+
+ARCH_SETTINGS: Dict[str, Dict[str, int]] = {
+    'small': dict(embed_dims=384, num_layers=12, num_heads=6),
+    'base': dict(embed_dims=768, num_layers=12, num_heads=12),
+    'large': dict(embed_dims=1024, num_layers=24, num_heads=16),
+    'huge': dict(embed_dims=1280, num_layers=32, num_heads=16),
+}
+OUT_TYPES = ('tokens', 'pooled', 'featmap')
+
+
+@lru_cache(maxsize=16)
+def sinusoid_table(num_tokens: int, dims: int) -> Tensor:
+    """The official fixed 1-D sin-cos table over the flattened token index.
+
+    Computed in float64 like the reference numpy code, then cast; cached, so
+    callers must not modify it in place.
+
+    Returns:
+        Tensor: ``(1, num_tokens, dims)`` float32.
+    """
+    pos = torch.arange(num_tokens, dtype=torch.float64)[:, None]
+    exponent = 2 * (torch.arange(dims) // 2).double() / dims
+    angle = pos / torch.pow(10000.0, exponent)[None]
+    table = torch.empty_like(angle)
+    table[:, 0::2] = torch.sin(angle[:, 0::2])
+    table[:, 1::2] = torch.cos(angle[:, 1::2])
+    return table.float()[None]
+
+
+class PatchEmbed3D(nn.Module):
+    """Non-overlapping tubelet (cube) embedding with a strided Conv3d."""
+
+    def __init__(self, in_channels: int, embed_dims: int,
+                 tubelet_size: int, patch_size: int) -> None:
+        super().__init__()
+        self.cube = (tubelet_size, patch_size, patch_size)
+        self.proj = nn.Conv3d(in_channels, embed_dims, self.cube, self.cube)
+
+    def grid(self, shape: Sequence[int]) -> Tuple[int, int, int]:
+        """Token grid ``(T', H', W')`` of an input of shape ``(B, C, T, H,
+        W)``; raises a clear error when a side is not a multiple of the
+        cube."""
+        t, h, w = shape[-3:]
+        if t % self.cube[0] or h % self.cube[1] or w % self.cube[2]:
+            raise ValueError(
+                f'input (T, H, W) = {(t, h, w)} is not divisible by the '
+                f'tubelet x patch size {self.cube}')
+        return t // self.cube[0], h // self.cube[1], w // self.cube[2]
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x: ``(B, C, T, H, W)`` -> tokens ``(B, T'*H'*W', D)`` in (t, h, w)
+        order."""
+        return self.proj(x).flatten(2).transpose(1, 2)
+
+
+class Attention(nn.Module):
+    """Multi-head self-attention with q and v biases but no k bias, as in the
+    official model; the kernel is PyTorch's fused SDPA."""
+
+    def __init__(self, dims: int, num_heads: int, qkv_bias: bool = True,
+                 attn_drop: float = 0., proj_drop: float = 0.) -> None:
+        super().__init__()
+        if dims % num_heads:
+            raise ValueError(f'embed_dims {dims} is not divisible by '
+                             f'num_heads {num_heads}')
+        self.num_heads = num_heads
+        self.qkv = nn.Linear(dims, dims * 3, bias=False)
+        if qkv_bias:
+            self.q_bias = nn.Parameter(torch.zeros(dims))
+            self.v_bias = nn.Parameter(torch.zeros(dims))
+        else:
+            self.q_bias = self.v_bias = None
+        self.attn_drop = attn_drop
+        self.proj = nn.Linear(dims, dims)
+        self.proj_drop = nn.Dropout(proj_drop)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x: ``(B, N, D)`` -> ``(B, N, D)``."""
+        B, N, D = x.shape
+        bias = None
+        if self.q_bias is not None:
+            bias = torch.cat((self.q_bias, torch.zeros_like(self.q_bias),
+                              self.v_bias))
+        qkv = F.linear(x, self.qkv.weight, bias)
+        q, k, v = qkv.reshape(B, N, 3, self.num_heads, -1).permute(
+            2, 0, 3, 1, 4).unbind(0)  # each (B, heads, N, D / heads)
+        x = F.scaled_dot_product_attention(
+            q, k, v, dropout_p=self.attn_drop if self.training else 0.)
+        return self.proj_drop(self.proj(x.transpose(1, 2).reshape(B, N, D)))
+
+
+class Mlp(nn.Module):
+    """Two linear layers with GELU: ``(B, N, D)`` -> ``(B, N, D)``."""
+
+    def __init__(self, dims: int, hidden: int, drop: float = 0.) -> None:
+        super().__init__()
+        self.fc1 = nn.Linear(dims, hidden)
+        self.act = nn.GELU()
+        self.fc2 = nn.Linear(hidden, dims)
+        self.drop = nn.Dropout(drop)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.drop(self.fc2(self.drop(self.act(self.fc1(x)))))
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block with optional layer scale (``gamma_1``,
+    ``gamma_2``, the official names) and drop path."""
+
+    def __init__(self, dims: int, num_heads: int, mlp_ratio: float = 4.,
+                 qkv_bias: bool = True, drop: float = 0.,
+                 attn_drop: float = 0., drop_path: float = 0.,
+                 layer_scale: Optional[float] = None) -> None:
+        super().__init__()
+        self.norm1 = nn.LayerNorm(dims, eps=1e-6)
+        self.attn = Attention(dims, num_heads, qkv_bias, attn_drop, drop)
+        self.norm2 = nn.LayerNorm(dims, eps=1e-6)
+        self.mlp = Mlp(dims, int(dims * mlp_ratio), drop)
+        self.drop_path = DropPath(drop_path) if drop_path else nn.Identity()
+        if layer_scale:
+            self.gamma_1 = nn.Parameter(torch.full((dims, ), layer_scale))
+            self.gamma_2 = nn.Parameter(torch.full((dims, ), layer_scale))
+        else:
+            self.gamma_1 = self.gamma_2 = None
+
+    def forward(self, x: Tensor) -> Tensor:
+        """x: ``(B, N, D)`` -> ``(B, N, D)``."""
+        y = self.attn(self.norm1(x))
+        x = x + self.drop_path(y if self.gamma_1 is None else self.gamma_1 * y)
+        y = self.mlp(self.norm2(x))
+        return x + self.drop_path(y if self.gamma_2 is None else
+                                  self.gamma_2 * y)
+
+
+@MODELS.register_module()
+class VideoMAE(BaseModule):
+    """VideoMAE ViT backbone (Tong et al., NeurIPS 2022).
+
+    Args:
+        arch: ``'small' | 'base' | 'large' | 'huge'`` or a dict with
+            ``embed_dims``, ``num_layers``, ``num_heads``.
+        img_size: Nominal input side; sizes the learnable position table.
+        num_frames: Nominal frame count; sizes the learnable position table.
+        patch_size, tubelet_size: The cube is ``tubelet x patch x patch``.
+        mlp_ratio: MLP hidden width over ``embed_dims``.
+        qkv_bias: Learn q and v biases (k has none, as the official model).
+        drop_rate, attn_drop_rate, drop_path_rate: Regularisation; drop path
+            grows linearly with depth up to ``drop_path_rate``.
+        layer_scale: Initial layer-scale value, None for no layer scale.
+        learnable_pos_embed: Learn the position table (initialised with the
+            sinusoid and interpolated in 3-D for another grid) instead of
+            the fixed sinusoid recomputed for any token count.
+        out_type: ``'tokens'`` ``(B, N, D)``, ``'pooled'`` (mean over tokens
+            through ``fc_norm``) ``(B, D)``, or ``'featmap'``
+            ``(B, D, T', H', W')`` for RoI heads.
+        final_norm: Apply ``norm`` to tokens/featmap outputs (the official
+            pre-training encoder does; mmaction2's feature map does not).
+        with_cp: Checkpoint each block's activations while training.
+    """
+
+    def __init__(self,
+                 arch: Union[str, Dict[str, int]] = 'base',
+                 img_size: int = 224,
+                 num_frames: int = 16,
+                 patch_size: int = 16,
+                 tubelet_size: int = 2,
+                 in_channels: int = 3,
+                 mlp_ratio: float = 4.,
+                 qkv_bias: bool = True,
+                 drop_rate: float = 0.,
+                 attn_drop_rate: float = 0.,
+                 drop_path_rate: float = 0.,
+                 layer_scale: Optional[float] = None,
+                 learnable_pos_embed: bool = False,
+                 out_type: str = 'tokens',
+                 final_norm: bool = True,
+                 with_cp: bool = False,
+                 init_cfg: Optional[Union[dict, list]] = (
+                     dict(type='TruncNormal', layer='Linear', std=.02,
+                          bias=0.),
+                     dict(type='Constant', layer='LayerNorm', val=1.,
+                          bias=0.))) -> None:
+        super().__init__(init_cfg=list(init_cfg) if isinstance(
+            init_cfg, tuple) else init_cfg)
+        if isinstance(arch, str):
+            if arch not in ARCH_SETTINGS:
+                raise KeyError(f'unknown arch {arch!r}; choose one of '
+                               f'{sorted(ARCH_SETTINGS)} or pass a dict')
+            arch = ARCH_SETTINGS[arch]
+        missing = {'embed_dims', 'num_layers', 'num_heads'} - set(arch)
+        if missing:
+            raise KeyError(f'arch dict lacks {sorted(missing)}')
+        if out_type not in OUT_TYPES:
+            raise ValueError(f'out_type {out_type!r} not in {OUT_TYPES}')
+        dims, depth = arch['embed_dims'], arch['num_layers']
+        self.embed_dims, self.num_layers = dims, depth
+        self.out_type, self.with_cp = out_type, with_cp
+
+        self.patch_embed = PatchEmbed3D(in_channels, dims, tubelet_size,
+                                        patch_size)
+        self.grid_size = (num_frames // tubelet_size, img_size // patch_size,
+                          img_size // patch_size)
+        if learnable_pos_embed:
+            self.pos_embed = nn.Parameter(
+                sinusoid_table(math.prod(self.grid_size), dims).clone())
+        else:
+            self.pos_embed = None
+        self.pos_drop = nn.Dropout(drop_rate)
+        dpr = torch.linspace(0, drop_path_rate, depth).tolist()
+        self.blocks = nn.ModuleList(
+            Block(dims, arch['num_heads'], mlp_ratio, qkv_bias, drop_rate,
+                  attn_drop_rate, dpr[i], layer_scale) for i in range(depth))
+        self.norm = (nn.LayerNorm(dims, eps=1e-6) if final_norm
+                     and out_type != 'pooled' else nn.Identity())
+        self.fc_norm = (nn.LayerNorm(dims, eps=1e-6)
+                        if out_type == 'pooled' else None)
+
+    def position_embedding(self, grid: Tuple[int, int, int]) -> Tensor:
+        """Position table ``(1, T'*H'*W', D)`` for a token grid."""
+        if self.pos_embed is None:
+            return sinusoid_table(math.prod(grid), self.embed_dims)
+        if tuple(grid) == self.grid_size:
+            return self.pos_embed
+        table = self.pos_embed.reshape(1, *self.grid_size, -1).permute(
+            0, 4, 1, 2, 3)
+        table = F.interpolate(table, size=grid, mode='trilinear',
+                              align_corners=False)
+        return table.flatten(2).transpose(1, 2)
+
+    def forward(self, inputs: Tensor, mask: Optional[Tensor] = None) -> Tensor:
+        """Encode a clip, optionally only its visible tokens.
+
+        Args:
+            inputs: ``(B, C, T, H, W)``.
+            mask: ``(B, N)`` bool, True = hidden, with the same count of
+                hidden tokens in every sample; hidden tokens never enter the
+                blocks.
+
+        Returns:
+            Tensor: ``(B, N_visible, D)``, ``(B, D)`` or ``(B, D, T', H',
+            W')`` per ``out_type``.
+        """
+        grid = self.patch_embed.grid(inputs.shape)
+        x = self.patch_embed(inputs)
+        pos = self.position_embedding(grid).to(x.device, x.dtype)
+        x = x + pos
+        B, N, D = x.shape
+        if mask is not None:
+            if mask.shape != (B, N) or mask.dtype != torch.bool:
+                raise ValueError(f'mask must be bool of shape {(B, N)}, got '
+                                 f'{mask.dtype} {tuple(mask.shape)}')
+            hidden = mask.sum(1)
+            if (hidden != hidden[0]).any():
+                raise ValueError('every sample must hide the same number of '
+                                 f'tokens, got {hidden.tolist()}')
+            if self.out_type == 'featmap':
+                raise ValueError("out_type='featmap' needs every token; "
+                                 'pass mask=None')
+            x = x[~mask].reshape(B, -1, D)
+        x = self.pos_drop(x)
+        for blk in self.blocks:
+            if self.with_cp and self.training and x.requires_grad:
+                x = cp.checkpoint(blk, x, use_reentrant=False)
+            else:
+                x = blk(x)
+        if self.out_type == 'pooled':
+            return self.fc_norm(x.mean(1))
+        x = self.norm(x)
+        if self.out_type == 'featmap':
+            return x.transpose(1, 2).reshape(B, D, *grid)
+        return x
+
+
+MMDET_MODELS.register_module(module=VideoMAE)
