@@ -1,4 +1,4 @@
-"""videomae_det: VideoMAE pre-training and AVA action detection on OpenMMLab."""
+"""videomae_det: VideoMAE pre-training and AVA detection on OpenMMLab."""
 from setuptools import find_packages, setup
 
 # mmcv must be the full build with ops (RoIAlign for the AVA head). It has no

@@ -9,7 +9,13 @@ from mmengine.config import DictAction
 from mmengine.runner import Runner
 
 import videomae_det  # noqa: F401  registers modules, applies compat fixes
-from videomae_det.engine.runner_setup import load_config, set_local_rank
+from videomae_det.engine.runner_setup import (
+    adapt_to_device,
+    close_distributed,
+    init_cpu_distributed,
+    load_config,
+    set_local_rank,
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -40,6 +46,7 @@ def main() -> None:
     cfg.load_from = args.checkpoint
     if args.amp:
         cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
+        adapt_to_device(cfg)
     if args.dump:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--dump must end with .pkl: {args.dump}')
@@ -49,8 +56,10 @@ def main() -> None:
                                                       evaluator]
         evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
         cfg.test_evaluator = evaluator
+    init_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.test()
+    close_distributed()
 
 
 if __name__ == '__main__':

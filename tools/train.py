@@ -11,7 +11,9 @@ from mmengine.runner import Runner
 
 import videomae_det  # noqa: F401  registers modules, applies compat fixes
 from videomae_det.engine.runner_setup import (
+    close_distributed,
     enable_amp,
+    init_cpu_distributed,
     load_config,
     set_local_rank,
 )
@@ -74,8 +76,10 @@ def main() -> None:
             randomness['seed'] = args.seed
         randomness['deterministic'] = args.deterministic
         randomness['diff_rank_seed'] = args.diff_rank_seed
+    init_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
+    close_distributed()
 
 
 if __name__ == '__main__':

@@ -44,14 +44,36 @@ def _numpy_globals() -> List[Any]:
     return found
 
 
+_HISTORY_METHODS = ('min', 'max', 'current', 'mean')
+
+
+def _history_buffer_getattr(obj: Any, name: str) -> Any:
+    """Stands in for ``builtins.getattr`` while unpickling.
+
+    mmengine's ``HistoryBuffer.__getstate__`` stores its statistics methods,
+    which pickle spells ``getattr(HistoryBuffer, 'mean')``. A general
+    ``getattr`` would open a path from any allowed object to arbitrary code
+    (``f.__globals__``...), so only that one lookup is allowed.
+    """
+    if obj is HistoryBuffer and (name in _HISTORY_METHODS or callable(
+            HistoryBuffer._statistics_methods.get(name))):
+        return getattr(obj, name)
+    raise UnsafeCheckpointError(
+        f'refused getattr({getattr(obj, "__name__", type(obj).__name__)}, '
+        f'{name!r}): only HistoryBuffer statistics methods may be looked up')
+
+
 def _pickle_name(obj: Any) -> str:
     return f'{obj.__module__}.{obj.__qualname__}'
 
 
-SAFE_GLOBALS: List[Any] = _numpy_globals() + [HistoryBuffer]
+SAFE_GLOBALS: List[Any] = _numpy_globals() + [
+    HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')]
 # Names as a pickle spells them; numpy.core.* objects report numpy._core.
-SAFE_NAMES = {_pickle_name(g) for g in SAFE_GLOBALS} | {
-    'numpy.core.multiarray._reconstruct', 'numpy.core.multiarray.scalar'}
+SAFE_NAMES = {
+    g[1] if isinstance(g, tuple) else _pickle_name(g)
+    for g in SAFE_GLOBALS
+} | {'numpy.core.multiarray._reconstruct', 'numpy.core.multiarray.scalar'}
 
 
 def _unsafe_globals(path: str) -> List[str]:
@@ -61,6 +83,17 @@ def _unsafe_globals(path: str) -> List[str]:
     except Exception:  # not a zip checkpoint: fall back on torch's message
         return []
     return sorted(set(names) - SAFE_NAMES)
+
+
+def _unpickler_reason(message: str) -> str:
+    """The informative line of torch's weights-only error message."""
+    lines = message.splitlines()
+    for i, line in enumerate(lines):
+        if 'WeightsUnpickler error' in line:
+            rest = line.split('WeightsUnpickler error:', 1)[1].strip()
+            return rest or (lines[i + 1].strip() if i + 1 < len(lines)
+                            else line)
+    return lines[0] if lines else 'unreadable pickle'
 
 
 def load_checkpoint_file(filename: Union[str, os.PathLike],
@@ -92,11 +125,11 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
                               weights_only=True)
     except pickle.UnpicklingError as err:
         bad = _unsafe_globals(filename)
-        what = ', '.join(bad) if bad else str(err).splitlines()[0]
+        reason = (f'it needs the global(s) {", ".join(bad)}' if bad else
+                  _unpickler_reason(str(err)))
         raise UnsafeCheckpointError(
-            f'{filename}: refused to unpickle {what}: a checkpoint may only '
-            'hold tensors and plain data. If you trust this file, convert '
-            'it in a separate process you control.') from None
+            f'{filename}: refused to load: {reason}. A checkpoint may only '
+            'hold tensors and plain data; nothing from it was run.') from None
 
 
 def load_from_safe_local(filename: str, map_location=None) -> Any:

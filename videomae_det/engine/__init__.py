@@ -1,3 +1,7 @@
+from .loops import CPUAmpTestLoop, CPUAmpValLoop
 from .wrappers import CPUAmpOptimWrapper, CPUDistributedDataParallel
 
-__all__ = ['CPUAmpOptimWrapper', 'CPUDistributedDataParallel']
+__all__ = [
+    'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'CPUAmpTestLoop',
+    'CPUAmpValLoop'
+]

@@ -28,7 +28,8 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
 
 def adapt_to_device(cfg: Config) -> Config:
     """Without CUDA, swap the GPU-only pieces for their CPU counterparts:
-    nccl -> gloo, the DDP wrapper without device ids, fp16 AMP -> bf16."""
+    nccl -> gloo, the DDP wrapper without device ids, fp16 AMP -> bf16 (in
+    training and in fp16 test/val loops)."""
     if torch.cuda.is_available():
         return cfg
     dist_cfg = cfg.setdefault('env_cfg', {}).setdefault('dist_cfg', {})
@@ -46,6 +47,13 @@ def adapt_to_device(cfg: Config) -> Config:
         optim.pop('loss_scale', None)
         if optim.get('dtype') in (None, 'float16'):
             optim.dtype = 'bfloat16'
+    for key, loop in (('test_cfg', 'CPUAmpTestLoop'),
+                      ('val_cfg', 'CPUAmpValLoop')):
+        loop_cfg = cfg.get(key)
+        if loop_cfg and loop_cfg.get('fp16') and loop_cfg.get(
+                'type', key[:-4].capitalize() + 'Loop') in ('TestLoop',
+                                                            'ValLoop'):
+            loop_cfg['type'] = loop
     return cfg
 
 
@@ -64,3 +72,32 @@ def enable_amp(cfg: Config) -> None:
 def set_local_rank(local_rank: int) -> None:
     """Old launchers pass ``--local_rank``; mmengine reads the env var."""
     os.environ.setdefault('LOCAL_RANK', str(local_rank))
+
+
+def init_cpu_distributed(cfg: Config) -> None:
+    """Start the process group on a machine without CUDA.
+
+    mmengine's ``init_dist`` maps the pytorch/slurm/mpi launchers' variables
+    to torch's and then calls ``torch.cuda.set_device``, which fails without
+    CUDA. We reuse its mapping with that one call disabled and the gloo
+    backend; the Runner then finds the group initialised and skips its own.
+    """
+    if cfg.launcher == 'none' or torch.cuda.is_available():
+        return
+    from unittest import mock
+
+    from mmengine.dist import init_dist, is_distributed
+    if is_distributed():
+        return
+    dist_cfg = dict(cfg.env_cfg.get('dist_cfg', {}), backend='gloo')
+    with mock.patch('torch.cuda.set_device', lambda *_: None):
+        init_dist(cfg.launcher, **dist_cfg)
+
+
+def close_distributed() -> None:
+    """Wait for every rank, then tear the process group down: a gloo rank
+    that exits while another still writes a checkpoint aborts the job."""
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
