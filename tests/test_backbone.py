@@ -4,9 +4,9 @@ import gc
 import numpy as np
 import pytest
 import torch
+from mmaction.registry import MODELS
 
 import videomae_det  # noqa: F401
-from mmaction.registry import MODELS
 from videomae_det.checkpoint.hf import convert_hf_backbone
 from videomae_det.models import VideoMAE
 from videomae_det.models.backbones.videomae import sinusoid_table

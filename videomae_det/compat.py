@@ -7,8 +7,8 @@ config does, since mmengine imports custom modules while parsing the config.
 
 1. mmaction2 1.2.0 on PyPI lacks ``mmaction/models/localizers/drn`` while
    ``mmaction/models/localizers/__init__.py`` imports it, so
-   ``import mmaction.models`` fails. We insert a stand-in module whose
-   ``DRN`` raises a clear error when built.
+   ``import mmaction.models`` fails. We insert a stand-in module and
+   register a ``DRN`` that raises a clear error when built.
 2. With ``transformers`` installed, mmaction2 imports its VindLU models,
    which need ``timm`` and ``transformers < 5``. Where either is missing we
    switch mmaction2's own flag off, so it registers its placeholders (which
@@ -16,7 +16,7 @@ config does, since mmengine imports custom modules while parsing the config.
 3. mmengine 0.10.7 calls ``torch.load`` with the default ``weights_only``,
    True since torch 2.6, so its Runner checkpoints (holding numpy objects)
    fail to load. We route its loading through our allowlisted safe loader
-   (:mod:`videomae_det.checkpoint.safe_load`), never ``weights_only=False``.
+   (:mod:`videomae_det.checkpoint.safe_load`), never unrestricted pickle.
 4. (install step, in ``setup.py``) mmaction2 imports ``importlib_metadata``
    without declaring it; mmcv 2.1.0 is built from source with ops by the
    Makefile (``setuptools<80`` for ``pkg_resources``, ``>=77.0.3`` for
@@ -58,6 +58,8 @@ def patch_missing_drn() -> None:
                 'DRN is missing from the mmaction2 1.2.0 package on PyPI; '
                 'install mmaction2 from source to use it.')
 
+    from mmaction.registry import MODELS
+    MODELS.register_module(name='DRN', module=DRN)
     package = types.ModuleType(name)
     package.__path__ = []  # a package, so `.drn.drn` resolves
     module = types.ModuleType(name + '.drn')

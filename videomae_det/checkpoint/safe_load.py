@@ -85,15 +85,17 @@ def _unsafe_globals(path: str) -> List[str]:
     return sorted(set(names) - SAFE_NAMES)
 
 
+_BOILERPLATE = ('Weights only load failed', 'Please file an issue',
+                'Check the documentation')
+
+
 def _unpickler_reason(message: str) -> str:
     """The informative line of torch's weights-only error message."""
-    lines = message.splitlines()
-    for i, line in enumerate(lines):
-        if 'WeightsUnpickler error' in line:
-            rest = line.split('WeightsUnpickler error:', 1)[1].strip()
-            return rest or (lines[i + 1].strip() if i + 1 < len(lines)
-                            else line)
-    return lines[0] if lines else 'unreadable pickle'
+    for line in message.splitlines():
+        line = line.replace('WeightsUnpickler error:', '').strip()
+        if line and not line.startswith(_BOILERPLATE):
+            return line
+    return 'unreadable pickle'
 
 
 def load_checkpoint_file(filename: Union[str, os.PathLike],
@@ -119,10 +121,12 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
         from safetensors.torch import load_file
         device = map_location if isinstance(map_location, str) else 'cpu'
         return load_file(filename, device=device)
+    # not the safe_globals() context: on exit it removes the globals that
+    # install() added for every weights-only load
+    torch.serialization.add_safe_globals(SAFE_GLOBALS)
     try:
-        with torch.serialization.safe_globals(SAFE_GLOBALS):
-            return torch.load(filename, map_location=map_location,
-                              weights_only=True)
+        return torch.load(filename, map_location=map_location,
+                          weights_only=True)
     except pickle.UnpicklingError as err:
         bad = _unsafe_globals(filename)
         reason = (f'it needs the global(s) {", ".join(bad)}' if bad else

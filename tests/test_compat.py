@@ -1,0 +1,115 @@
+"""Each upstream work-around of videomae_det.compat, and the install steps.
+
+The negative tests load ``compat.py`` on its own (without the package's
+``__init__``, which applies everything) and apply all but one work-around,
+proving that each one is still needed.
+"""
+import importlib.metadata
+import textwrap
+
+import pytest
+import torch
+
+from conftest import ROOT, run_python
+
+LOAD_COMPAT = textwrap.dedent(f"""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        'compat', {str(ROOT / 'videomae_det' / 'compat.py')!r})
+    compat = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compat)
+""")
+
+
+def test_mmaction_models_import_after_videomae_det():
+    result = run_python(['-c', 'import videomae_det, mmaction.models; '
+                         'print("ok")'])
+    assert result.stdout.strip().endswith('ok')
+
+
+def test_drn_is_missing_upstream_and_import_fails_without_stand_in():
+    result = run_python(['-c', LOAD_COMPAT + textwrap.dedent("""
+        assert compat.drn_is_missing()
+        compat.patch_multimodal_flag()
+        import mmaction.models
+    """)], check=False)
+    assert result.returncode != 0
+    assert "No module named 'mmaction.models.localizers.drn'" in result.stderr
+
+
+def test_vindlu_import_fails_without_flag_patch():
+    pytest.importorskip('transformers')
+    result = run_python(['-c', LOAD_COMPAT + textwrap.dedent("""
+        assert not compat.vindlu_importable()
+        compat.patch_missing_drn()
+        import mmaction.models
+    """)], check=False)
+    assert result.returncode != 0
+    assert 'timm' in result.stderr or 'apply_chunking' in result.stderr
+
+
+def test_stand_ins_raise_clear_errors():
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+
+    import videomae_det  # noqa: F401
+    register_all_modules()
+    with pytest.raises(ImportError, match='DRN is missing'):
+        MODELS.build(dict(type='DRN'))
+    with pytest.raises(ImportError, match='multi-modal'):
+        MODELS.build(dict(type='VindLUVQA'))
+
+
+def test_mmengine_loader_fails_on_runner_checkpoint_without_patch(tmp_path):
+    """Plain mmengine + torch >= 2.6 cannot read its own checkpoints (numpy
+    in the message hub); with videomae_det imported they load safely."""
+    script = textwrap.dedent(f"""
+        import numpy as np, torch
+        from mmengine.logging import MessageHub
+        hub = MessageHub.get_instance('t')
+        hub.update_scalar('train/loss', 1.0)
+        path = {str(tmp_path / 'c.pth')!r}
+        torch.save({{'message_hub': hub.state_dict(),
+                    'meta': {{'seed': np.int64(1)}}}}, path)
+        from mmengine.runner.checkpoint import CheckpointLoader
+        try:
+            CheckpointLoader.load_checkpoint(path)
+            print('loaded')
+        except Exception as err:
+            print('failed', type(err).__name__)
+    """)
+    plain = run_python(['-c', script])
+    assert 'failed UnpicklingError' in plain.stdout
+    patched = run_python(['-c', 'import videomae_det\n' + script])
+    assert 'loaded' in patched.stdout
+
+
+def test_importlib_metadata_is_declared():
+    """mmaction2 imports importlib_metadata without declaring it."""
+    requires = importlib.metadata.requires('videomae_det')
+    assert any(r.startswith('importlib_metadata') for r in requires)
+    import mmaction.utils.dependency  # noqa: F401  (imports it)
+
+
+def test_mmcv_is_the_full_build_with_cpu_ops():
+    """RoIAlign of a horizontal ramp (value = column index) over the whole
+    8x8 map, 2x2 bins, 2 samples per bin side, aligned: bilinear sampling of
+    a linear function is exact, so bins average to 1.5 and 5.5."""
+    from mmcv.ops import RoIAlign
+    feat = torch.arange(8.).repeat(8, 1)[None, None]
+    rois = torch.tensor([[0., 0., 0., 8., 8.]])
+    out = RoIAlign((2, 2), spatial_scale=1., sampling_ratio=2,
+                   aligned=True)(feat, rois)
+    torch.testing.assert_close(out[0, 0], torch.tensor([[1.5, 5.5],
+                                                        [1.5, 5.5]]))
+
+
+def test_transformers_pin_keeps_vindlu_importable_names():
+    """Our test extra pins transformers < 5, the range in which mmaction2's
+    VindLU code can import (it needs apply_chunking_to_forward)."""
+    pytest.importorskip('transformers')
+    from transformers.pytorch_utils import apply_chunking_to_forward
+    assert callable(apply_chunking_to_forward)
+    extra = [r for r in importlib.metadata.requires('videomae_det')
+             if r.startswith('transformers')]
+    assert extra and '<5' in extra[0]

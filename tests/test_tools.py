@@ -1,0 +1,163 @@
+"""tools/train.py, tools/test.py and dist_train.sh on the toy config."""
+import os
+import pickle
+import re
+import socket
+from pathlib import Path
+
+import torch
+
+from conftest import ROOT, data_options, run_python
+
+CONFIG = str(ROOT / 'configs' / 'toy_cls_vit-tiny.py')
+
+
+def train(work_dir, ann_file, *extra, options=(), config=CONFIG, env=None):
+    return run_python([
+        'tools/train.py', config, '--work-dir', str(work_dir), *extra,
+        '--cfg-options', *data_options(ann_file), *options
+    ], env=env)
+
+
+def losses(log_text: str):
+    """(epoch, iter, loss) triples from the training log."""
+    return [(int(e), int(i), float(v)) for e, i, v in re.findall(
+        r'Epoch\(train\)\s+\[(\d+)\]\[(\d+)/\d+\].*? loss: ([\d.]+)',
+        log_text)]
+
+
+def test_train_resume_and_test(tmp_path, ann_file):
+    """Train one epoch, resume to two (the Runner checkpoint holds numpy
+    objects and must load under torch's weights-only loading), then test
+    the checkpoint and dump predictions."""
+    train(tmp_path, ann_file, options=['train_cfg.max_epochs=1'])
+    assert (tmp_path / 'epoch_1.pth').exists()
+    result = train(tmp_path, ann_file, '--resume',
+                   options=['train_cfg.max_epochs=2'])
+    log = result.stdout + result.stderr
+    assert 'resumed epoch: 1, iter: 4' in log
+    assert 'Loads checkpoint by safe_local backend' in log
+    assert [e for e, _, _ in losses(log)] == [2, 2, 2, 2]
+    assert (tmp_path / 'epoch_2.pth').exists()
+
+    # --resume PATH resumes from that file
+    result = train(tmp_path, ann_file, '--resume',
+                   str(tmp_path / 'epoch_1.pth'),
+                   options=['train_cfg.max_epochs=2'])
+    assert 'resumed epoch: 1, iter: 4' in result.stdout + result.stderr
+
+    dump = tmp_path / 'preds.pkl'
+    result = run_python([
+        'tools/test.py', CONFIG, str(tmp_path / 'epoch_2.pth'),
+        '--work-dir', str(tmp_path), '--dump', str(dump), '--cfg-options',
+        *data_options(ann_file)
+    ])
+    assert re.search(r'acc/top1: [\d.]+', result.stdout + result.stderr)
+    with open(dump, 'rb') as f:
+        preds = pickle.load(f)
+    assert len(preds) == 4
+    scores = torch.stack([torch.as_tensor(p['pred_score']) for p in preds])
+    torch.testing.assert_close(scores.sum(1), torch.ones(4))
+
+
+def test_amp_trains_and_tests_in_bf16_on_cpu(tmp_path, ann_file):
+    result = train(tmp_path, ann_file, '--amp',
+                   options=['train_cfg.max_epochs=1'])
+    log = result.stdout + result.stderr
+    assert "type='CPUAmpOptimWrapper'" in log
+    assert len(losses(log)) == 4
+    result = run_python([
+        'tools/test.py', CONFIG, str(tmp_path / 'epoch_1.pth'), '--amp',
+        '--work-dir', str(tmp_path), '--cfg-options', *data_options(ann_file)
+    ])
+    assert 'acc/top1' in result.stdout + result.stderr
+
+
+def test_amp_wrapper_autocasts_backbone_and_keeps_head_fp32():
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+
+    import videomae_det  # noqa: F401
+    register_all_modules()
+    cfg = Config.fromfile(CONFIG)
+    model = MODELS.build(cfg.model)
+    wrapper = build_optim_wrapper(model, dict(
+        type='CPUAmpOptimWrapper', optimizer=dict(type='SGD', lr=0.1)))
+    dtypes = {}
+
+    def record(name):
+        def hook(module, args, output):
+            dtypes[name] = output.dtype
+        return hook
+
+    model.backbone.register_forward_hook(record('backbone'))
+    model.cls_head.register_forward_hook(record('head'))
+    with wrapper.optim_context(model):
+        model.cls_head(model.backbone(torch.randn(2, 3, 4, 32, 32)))
+    assert dtypes == dict(backbone=torch.bfloat16, head=torch.float32)
+
+
+def test_auto_scale_lr_flag(tmp_path, ann_file):
+    """base_batch_size 2, actual 2 x 1 process: lr unchanged, and the flag
+    is reported; without base_batch_size the flag is a clear error."""
+    result = train(tmp_path, ann_file, '--auto-scale-lr',
+                   options=['train_cfg.max_epochs=1',
+                            'auto_scale_lr.base_batch_size=4'])
+    log = result.stdout + result.stderr
+    assert 'LR is set based on batch size of 4 and the current batch size ' \
+           'is 2. Scaling the original LR by 0.5.' in log
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_torchrun_two_cpu_processes_keep_identical_weights(tmp_path,
+                                                           ann_file):
+    """tools/dist_train.sh starts 2 ranks with torchrun (gloo); after a few
+    iterations both ranks hold the same weights, which moved."""
+    config = tmp_path / 'dist_cfg.py'
+    config.write_text(
+        f"_base_ = [{CONFIG!r}]\n"
+        "custom_imports = dict(imports=['videomae_det', "
+        "'rank_weights_hook'])\n"
+        "custom_hooks = [dict(type='RankWeightsHook')]\n")
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()),
+               PYTHONPATH=os.pathsep.join(
+                   [str(ROOT), str(ROOT / 'tests' / 'helpers')]))
+    result = subprocess.run(
+        ['bash', str(ROOT / 'tools' / 'dist_train.sh'), str(config), '2',
+         '--work-dir', str(tmp_path), '--cfg-options',
+         *data_options(ann_file), 'train_cfg.max_epochs=1'],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-5000:]
+    assert 'Distributed training: True' in result.stdout + result.stderr
+    state = {
+        f'{tag}{r}': torch.load(tmp_path / f'{tag}_rank{r}.pth')
+        for tag in ('init', 'final') for r in (0, 1)
+    }
+    keys = list(state['final0'])
+    for k in keys:
+        assert torch.equal(state['final0'][k], state['final1'][k]), k
+        assert torch.equal(state['init0'][k], state['init1'][k]), k
+    moved = max((state['final0'][k] - state['init0'][k]).abs().max()
+                for k in keys)
+    assert moved > 1e-5
+    # each rank saw half of the 8 samples: 2 iterations of batch 2
+    assert len(losses(result.stdout + result.stderr)) == 2
+
+
+def test_dist_scripts_are_executable_and_call_the_tools():
+    for name, tool in (('dist_train.sh', 'train.py'),
+                       ('dist_test.sh', 'test.py'),
+                       ('slurm_train.sh', 'train.py')):
+        path = Path(ROOT / 'tools' / name)
+        assert os.access(path, os.X_OK), name
+        text = path.read_text()
+        assert tool in text and '--launcher' in text
