@@ -69,8 +69,9 @@ class PatchEmbed3D(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """x: ``(B, C, T, H, W)`` -> tokens ``(B, T'*H'*W', D)`` in (t, h, w)
-        order."""
-        return self.proj(x).flatten(2).transpose(1, 2)
+        order, contiguous: a transposed layout would propagate through every
+        residual add and LayerNorm and slow the whole encoder down."""
+        return self.proj(x).flatten(2).transpose(1, 2).contiguous()
 
 
 class Attention(nn.Module):
