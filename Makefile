@@ -25,8 +25,14 @@ $(STAMP): setup.py pyproject.toml Makefile
 
 install: $(STAMP)
 
+DEMO_DIR ?= work_dirs/pretrain_toy_clips
 demo: install
-	$(PY) tools/demo_backbone.py
+	$(PY) tools/data/sample_clips.py data/sample_clips
+	$(PY) tools/train.py configs/pretrain_toy_clips.py --work-dir $(DEMO_DIR)
+	$(PY) tools/visualize_reconstruction.py \
+	    "$$(head -n2 data/sample_clips/clips.txt | tail -n1 | cut -d' ' -f1)" \
+	    configs/pretrain_toy_clips.py $(DEMO_DIR)/epoch_40.pth \
+	    --out $(DEMO_DIR)/reconstruction.png
 
 lint: install
 	$(PY) -m ruff check .
@@ -36,6 +42,8 @@ test: lint
 
 bench: install
 	$(PY) benchmarks/backbone_speed.py
+	$(PY) benchmarks/pipeline_speed.py
+	$(PY) benchmarks/pretrain_speed.py
 
 clean:
 	rm -rf $(VENV) work_dirs .pytest_cache .ruff_cache

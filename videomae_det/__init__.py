@@ -9,6 +9,6 @@ from . import compat
 
 compat.apply()
 
-from . import engine, models  # noqa: E402,F401  (register modules)
+from . import datasets, engine, models  # noqa: E402,F401  (register)
 
 __version__ = '0.1.0'

@@ -27,19 +27,11 @@ _QKV = re.compile(
     r'^encoder\.layer\.(\d+)\.attention\.attention\.(query|key|value)\.weight$')
 
 
-def convert_hf_backbone(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
-    """Map an HF ``VideoMAEModel`` / ``VideoMAEForVideoClassification``
-    encoder state dict onto :class:`~videomae_det.models.VideoMAE`.
-
-    Keys of other parts (classifier, pre-training decoder) are left out.
-
-    Raises:
-        KeyError: A layer lacks one of its query/key/value weights.
-    """
+def _convert(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    """Encoder-layout keys -> ours, fusing query/key/value into ``qkv``."""
     out: Dict[str, Tensor] = {}
     qkv: Dict[str, Dict[str, Tensor]] = {}
     for key, value in state_dict.items():
-        key = key.removeprefix('videomae.')
         match = _QKV.match(key)
         if match:
             qkv.setdefault(match[1], {})[match[2]] = value
@@ -55,4 +47,37 @@ def convert_hf_backbone(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
             raise KeyError(f'layer {layer} lacks {sorted(missing)} weights')
         out[f'blocks.{layer}.attn.qkv.weight'] = torch.cat(
             [parts['query'], parts['key'], parts['value']])
+    return out
+
+
+def convert_hf_backbone(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:
+    """Map an HF ``VideoMAEModel`` / ``VideoMAEForVideoClassification``
+    encoder state dict onto :class:`~videomae_det.models.VideoMAE`.
+
+    Keys of other parts (classifier, pre-training decoder) are left out.
+
+    Raises:
+        KeyError: A layer lacks one of its query/key/value weights.
+    """
+    return _convert({
+        k.removeprefix('videomae.'): v
+        for k, v in state_dict.items() if not k.startswith('decoder.')
+    })
+
+
+def convert_hf_pretrainer(state_dict: Dict[str, Tensor]
+                          ) -> Dict[str, Tensor]:
+    """HF ``VideoMAEForPreTraining`` -> :class:`VideoMAEPretrainer`."""
+    out = {f'backbone.{k}': v
+           for k, v in convert_hf_backbone(state_dict).items()}
+    decoder = {}
+    for key, value in state_dict.items():
+        if key.startswith('decoder.decoder_layers.'):
+            decoder[key.replace('decoder.decoder_layers.',
+                                'encoder.layer.')] = value
+        elif key.startswith('decoder.'):  # norm, head
+            out[key] = value
+    out.update({f'decoder.{k}': v for k, v in _convert(decoder).items()})
+    out['encoder_to_decoder.weight'] = state_dict['encoder_to_decoder.weight']
+    out['mask_token'] = state_dict['mask_token']
     return out
