@@ -18,9 +18,9 @@ from videomae_det.datasets.transforms import clip_indices
 
 
 def test_decoded_frames_equal_decord_at_the_same_indices(clips):
-    """No scaling (short side below the target): the frames are exactly
-    decord's for the sampled indices; with scaling, decord's own scaled
-    decode of those indices."""
+    """Native size: the frames are exactly decord's for the sampled
+    indices; scaled (720p to short side 180): decord's own scaled decode of
+    those indices."""
     path = clips['carphone_pristine']  # 176x144
     out = DecodeClips(clip_len=8, frame_interval=3, num_clips=2,
                       short_side=256)(dict(filename=path))

@@ -41,7 +41,9 @@ def clip_indices(num_frames: int, clip_len: int, interval: int,
     if test_mode:
         starts = np.linspace(0, room, num_clips + 2)[1:-1].round()
     else:
-        starts = np.array([random.randint(0, room) for _ in range(num_clips)])
+        # numpy's global generator, as mmaction2's SampleFrames: seeded per
+        # worker by mmengine, and the same draws for the same seed
+        starts = np.random.randint(0, room + 1, size=num_clips)  # noqa: NPY002
     inds = starts[:, None].astype(np.int64) + np.arange(clip_len) * interval
     return inds % num_frames
 
@@ -49,8 +51,14 @@ def clip_indices(num_frames: int, clip_len: int, interval: int,
 @TRANSFORMS.register_module()
 class DecodeClips(BaseTransform):
     """Sample clips from ``results['filename']`` and decode them in one
-    pass with decord, scaled so the short side is ``short_side`` (never
-    upscaled).
+    pass with decord.
+
+    When the video is much larger than needed (``short_side / min(H, W)``
+    below ``scaled_decode_below``), decord's scaler outputs frames with
+    short side ``short_side`` directly, skipping full-size RGB frames;
+    otherwise frames are decoded at their own size (decord's scaler costs
+    more than it saves for a small reduction) and the crop, relative to the
+    short side, is taken from them.
 
     Adds ``imgs`` (``(U, H, W, 3)`` uint8, the distinct frames),
     ``clip_frames`` (``(num_clips, clip_len)`` rows of ``imgs``),
@@ -60,17 +68,19 @@ class DecodeClips(BaseTransform):
 
     def __init__(self, clip_len: int = 16, frame_interval: int = 4,
                  num_clips: int = 1, short_side: int = 256,
-                 num_threads: int = 1, test_mode: bool = False) -> None:
+                 scaled_decode_below: float = 0.5, num_threads: int = 1,
+                 test_mode: bool = False) -> None:
         self.clip_len, self.frame_interval = clip_len, frame_interval
         self.num_clips, self.short_side = num_clips, short_side
+        self.scaled_decode_below = scaled_decode_below
         self.num_threads, self.test_mode = num_threads, test_mode
 
     def transform(self, results: dict) -> dict:
         path = results['filename']
         num_frames, h, w = probe_video(path)
-        scale = min(1.0, self.short_side / min(h, w))
+        scale = self.short_side / min(h, w)
         size = dict(width=round(w * scale), height=round(h * scale)) \
-            if scale < 1 else {}
+            if scale < self.scaled_decode_below else {}
         inds = clip_indices(num_frames, self.clip_len, self.frame_interval,
                             self.num_clips, self.test_mode)
         unique, inverse = np.unique(inds, return_inverse=True)
