@@ -1,0 +1,214 @@
+"""The AVA frame-mAP evaluator: hand-derived cases, errors, and a
+hypothesis comparison with a loop-per-keyframe reference."""
+import json
+import math
+
+import ava_reference  # noqa: I001
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, run_python
+from videomae_det.evaluation.ava import AVAFormatError, evaluate_files
+
+LABELS = ''.join(f'item {{\n  name: "action {i}"\n  id: {i}\n}}\n'
+                 for i in (1, 2, 3))
+
+
+def write(tmp_path, gt_rows, det_rows, labels=LABELS, excluded=()):
+    paths = {}
+    for name, rows in (('gt', gt_rows), ('det', det_rows)):
+        paths[name] = tmp_path / f'{name}.csv'
+        paths[name].write_text(''.join(','.join(map(str, r)) + '\n'
+                                       for r in rows))
+    paths['labels'] = tmp_path / 'labels.pbtxt'
+    paths['labels'].write_text(labels)
+    paths['excl'] = tmp_path / 'excluded.csv'
+    paths['excl'].write_text(''.join(f'{v},{t}\n' for v, t in excluded))
+    return paths
+
+
+def run(paths):
+    return evaluate_files(str(paths['det']), str(paths['gt']),
+                          str(paths['labels']), str(paths['excl']))
+
+
+def gt(video, ts, box, label, pid=0):
+    return (video, ts, *box, label, pid)
+
+
+def det(video, ts, box, label, score):
+    return (video, ts, *box, label, score)
+
+
+BOX = (0.1, 0.1, 0.5, 0.5)
+
+
+def test_tied_scores_break_as_numpy_argsort_reversed(tmp_path):
+    """A TP and an FP at the same score: the official sort puts the later
+    fed detection first, so precision is 0 then 1/2 -> AP 0.5."""
+    p = write(tmp_path, [gt('vidA', 902, BOX, 1)],
+              [det('vidA', 902, BOX, 1, 0.5), det('vidB', 902, BOX, 1, 0.5)])
+    result = run(p)
+    assert result['per_class'][1] == 0.5
+    assert math.isnan(result['per_class'][2])  # no groundtruth
+    assert result['mAP'] == 0.5  # classes 2, 3 (no gt) left out
+
+
+def test_duplicate_groundtruth_no_fallback_to_second_best(tmp_path):
+    """Two identical groundtruth boxes; both detections pick the first
+    (argmax takes the first index), the second is a false positive."""
+    p = write(tmp_path, [gt('v', 902, BOX, 1, 1), gt('v', 902, BOX, 1, 2)],
+              [det('v', 902, BOX, 1, 0.9), det('v', 902, BOX, 1, 0.8)])
+    assert run(p)['per_class'][1] == 0.5
+
+
+def test_class_without_detections_scores_zero(tmp_path):
+    p = write(tmp_path, [gt('v', 902, BOX, 1), gt('v', 902, BOX, 2)],
+              [det('v', 902, BOX, 1, 0.9)])
+    result = run(p)
+    assert result['per_class'] == {1: 1.0, 2: 0.0, 3: result['per_class'][3]}
+    assert result['mAP'] == 0.5
+
+
+def test_excluded_and_unlabelled_keyframes(tmp_path):
+    """Detections on an excluded keyframe count for nothing; on a keyframe
+    without groundtruth they are false positives."""
+    rows = [gt('v', 902, BOX, 1), gt('x', 903, BOX, 1)]
+    dets = [det('v', 902, BOX, 1, 0.5), det('x', 903, BOX, 1, 0.9)]
+    p = write(tmp_path, rows, dets, excluded=[('x', 903)])
+    assert run(p)['per_class'][1] == 1.0  # x,0903 gone from both sides
+    p = write(tmp_path, [rows[0]], dets + [det('u', 904, BOX, 1, 0.95)])
+    # order: u (FP .95), x (FP .9), v (TP .5): precision at recall 1 = 1/3
+    assert run(p)['per_class'][1] == pytest.approx(1 / 3, abs=1e-15)
+
+
+def test_iou_exactly_half_at_the_border_is_a_match(tmp_path):
+    """Boxes touching the image border; IoU exactly 0.5 matches (>=)."""
+    p = write(tmp_path, [gt('v', 902, (0.0, 0.0, 1.0, 1.0), 1)],
+              [det('v', 902, (0.0, 0.0, 0.5, 1.0), 1, 0.3)])
+    assert run(p)['per_class'][1] == 1.0
+    p = write(tmp_path, [gt('v', 902, (0.0, 0.0, 1.0, 1.0), 1)],
+              [det('v', 902, (0.0, 0.0, 0.49, 1.0), 1, 0.3)])
+    assert run(p)['per_class'][1] == 0.0
+
+
+def test_only_the_top_50_detections_per_keyframe_count(tmp_path):
+    """55 detections, the true one has the lowest score: capped away."""
+    false = [det('v', 902, (0.6, 0.6, 0.9, 0.9), 1, 0.5 + i / 100)
+             for i in range(54)]
+    p = write(tmp_path, [gt('v', 902, BOX, 1)],
+              false + [det('v', 902, BOX, 1, 0.4)])
+    assert run(p)['per_class'][1] == 0.0
+    assert run(p)['num_det'][1] == 50
+    p = write(tmp_path, [gt('v', 902, BOX, 1)],
+              false[:49] + [det('v', 902, BOX, 1, 0.4)])
+    assert run(p)['per_class'][1] == pytest.approx(1 / 50, abs=1e-15)
+
+
+def test_timestamp_0902_equals_902_and_dashed_video_ids(tmp_path):
+    p = write(tmp_path, [gt('-5KQ66BBWC4', '0902', BOX, 1)],
+              [det('-5KQ66BBWC4', 902, BOX, 1, 0.7)])
+    assert run(p)['per_class'][1] == 1.0
+
+
+def test_zero_area_detection_is_neither_tp_nor_fp(tmp_path):
+    p = write(tmp_path, [gt('v', 902, BOX, 1)],
+              [det('v', 902, (0.3, 0.3, 0.3, 0.6), 1, 0.9),
+               det('v', 902, BOX, 1, 0.5)])
+    result = run(p)
+    assert result['per_class'][1] == 1.0
+
+
+def test_unknown_action_ids_are_ignored_and_counted(tmp_path):
+    p = write(tmp_path, [gt('v', 902, BOX, 1), gt('v', 902, BOX, 80)],
+              [det('v', 902, BOX, 1, 0.5), det('v', 902, BOX, 99, 0.5)])
+    result = run(p)
+    assert result['dropped'] == dict(groundtruth={80: 1},
+                                     detections={99: 1})
+    assert result['per_class'][1] == 1.0
+
+
+@pytest.mark.parametrize('row,message', [
+    (('v', 902, 0.1, 0.1, 0.5, 1), 'expected 7 or 8 columns'),
+    (('v', 902, 0.1, 'x', 0.5, 0.5, 1, 0.3), 'non-numeric'),
+    (('v', 902, 0.1, 0.1, 1.5, 0.5, 1, 0.3), r'outside \[0, 1\]'),
+    (('v', 902, 0.5, 0.1, 0.1, 0.5, 1, 0.3), 'x2 < x1'),
+    (('v', '902.5', 0.1, 0.1, 0.5, 0.5, 1, 0.3), 'timestamp'),
+])
+def test_bad_rows_name_file_and_line(tmp_path, row, message):
+    p = write(tmp_path, [gt('v', 902, BOX, 1)],
+              [det('v', 902, BOX, 1, 0.5), row])
+    with pytest.raises(AVAFormatError, match=f'det.csv:2: .*{message}'):
+        run(p)
+
+
+def test_bad_label_map_names_file_and_line(tmp_path):
+    p = write(tmp_path, [gt('v', 902, BOX, 1)], [],
+              labels='item {\n  name: "a"\n  id: one\n}\n')
+    with pytest.raises(AVAFormatError, match='labels.pbtxt:3'):
+        run(p)
+    p = write(tmp_path, [gt('v', 902, BOX, 1)], [], labels='hello\n')
+    with pytest.raises(AVAFormatError, match='not a label map'):
+        run(p)
+
+
+coords = st.sampled_from([0.0, 0.1, 0.2, 0.25, 0.3, 0.5, 0.6, 0.75, 1.0])
+scores = st.sampled_from([0.1, 0.2, 0.5, 0.7, 0.9, 0.95])
+
+
+@st.composite
+def rows(draw, with_score):
+    video = draw(st.sampled_from(['a', 'b-1', 'c']))
+    ts = draw(st.sampled_from([902, 903, 904]))
+    x1, x2 = sorted([draw(coords), draw(coords)])
+    y1, y2 = sorted([draw(coords), draw(coords)])
+    label = draw(st.sampled_from([1, 2, 3, 7]))
+    last = draw(scores) if with_score else draw(st.integers(0, 3))
+    return (video, ts, x1, y1, x2, y2, label, last)
+
+
+@settings(max_examples=200, deadline=None)
+@given(gt_rows=st.lists(rows(False), max_size=25),
+       det_rows=st.lists(rows(True), max_size=70),
+       excluded=st.lists(st.tuples(st.sampled_from(['a', 'c']),
+                                   st.sampled_from([902, 904])),
+                         max_size=2))
+def test_matches_loop_reference_on_random_inputs(tmp_path_factory, gt_rows,
+                                                 det_rows, excluded):
+    tmp = tmp_path_factory.mktemp('ava')
+    p = write(tmp, gt_rows, det_rows, excluded=excluded)
+    ours = run(p)
+    keys = {f'{v},{t:04d}' for v, t in excluded}
+    ref = ava_reference.evaluate(str(p['gt']), str(p['det']), [1, 2, 3],
+                                 keys)
+    for c in (1, 2, 3):
+        a, b = ours['per_class'][c], ref['per_class'][c]
+        assert (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-12, c
+    a, b = ours['mAP'], ref['mAP']
+    assert (math.isnan(a) and math.isnan(b)) or abs(a - b) <= 1e-12
+
+
+def test_cli_table_json_and_plot(tmp_path):
+    p = write(tmp_path, [gt('v', 902, BOX, 1), gt('v', 902, BOX, 2)],
+              [det('v', 902, BOX, 1, 0.9), det('v', 902, BOX, 99, 0.5)])
+    out = tmp_path / 'r.json'
+    png = tmp_path / 'ap.png'
+    result = run_python([
+        'tools/eval_ava.py', str(p['det']), '--gt', str(p['gt']),
+        '--labels', str(p['labels']), '--exclusions', str(p['excl']),
+        '--json', str(out), '--plot', str(png)
+    ])
+    assert 'action 1' in result.stdout and 'mAP' in result.stdout
+    assert '1 detection row(s) with action ids not in the label map' in \
+        result.stdout
+    data = json.loads(out.read_text())
+    assert data == {'mAP': 0.5, 'per_class': {'1': 1.0, '2': 0.0,
+                                             '3': None}}
+    assert png.read_bytes()[:4] == b'\x89PNG'
+    bad = run_python(['tools/eval_ava.py', str(p['det']), '--gt',
+                      str(tmp_path / 'missing.csv'), '--labels',
+                      str(p['labels'])], check=False)
+    assert bad.returncode != 0 and 'missing.csv' in bad.stderr
+    assert 'Traceback' not in bad.stderr
+    assert ROOT.exists()

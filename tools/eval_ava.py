@@ -1,0 +1,48 @@
+"""AVA frame-mAP @ 0.5 IoU of a detection CSV, by the official rules.
+
+    python tools/eval_ava.py DETECTIONS.csv --gt GT.csv \
+        --labels LABELS.pbtxt [--exclusions EXCLUDED.csv] \
+        [--json OUT.json] [--plot OUT.png]
+
+Prints the per-class AP table with action names and the mAP. Bad input is
+reported with its file and line, not a traceback.
+"""
+import argparse
+import sys
+import time
+
+from videomae_det.evaluation.ava import AVAFormatError, evaluate_files
+from videomae_det.evaluation.ava.report import (
+    format_table,
+    plot_per_class,
+    write_json,
+)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('detections', help='detections CSV (8 columns)')
+    parser.add_argument('--gt', required=True, help='groundtruth CSV')
+    parser.add_argument('--labels', required=True, help='label map pbtxt')
+    parser.add_argument('--exclusions', help='excluded timestamps CSV')
+    parser.add_argument('--json', help='write {"mAP", "per_class"} here')
+    parser.add_argument('--plot', help='write a per-class AP bar chart')
+    args = parser.parse_args()
+    start = time.perf_counter()
+    try:
+        result = evaluate_files(args.detections, args.gt, args.labels,
+                                args.exclusions)
+    except (AVAFormatError, FileNotFoundError) as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 2
+    print(format_table(result))
+    print(f'evaluated in {time.perf_counter() - start:.2f} s')
+    if args.json:
+        write_json(result, args.json)
+    if args.plot:
+        plot_per_class(result, args.plot)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,3 @@
+from .ava import AVAFormatError, evaluate_files, frame_map
+
+__all__ = ['AVAFormatError', 'evaluate_files', 'frame_map']

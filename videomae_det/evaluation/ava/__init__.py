@@ -1,0 +1,39 @@
+from .frame_map import average_precision, frame_map, true_positives
+from .io import (
+    AVABoxes,
+    AVAFormatError,
+    image_key,
+    read_csv,
+    read_exclusions,
+    read_label_map,
+)
+
+__all__ = [
+    'AVABoxes', 'AVAFormatError', 'average_precision', 'frame_map',
+    'image_key', 'read_csv', 'read_exclusions', 'read_label_map',
+    'true_positives', 'evaluate_files'
+]
+
+
+def evaluate_files(detections: str, gt: str, labels: str,
+                   exclusions: str = None) -> dict:
+    """The official evaluator's ``run_evaluation`` on files: label map,
+    exclusions, groundtruth (no cap), detections (50 per keyframe).
+
+    Returns :func:`frame_map`'s dict plus ``categories`` (id -> name) and
+    ``dropped`` (rows whose action id is not in the label map, per file).
+    """
+    from .io import DETECTIONS_PER_KEYFRAME, check_readable
+    for path, what in ((detections, 'detections'), (gt, 'groundtruth'),
+                       (labels, 'label map'), (exclusions, 'exclusions')):
+        check_readable(path, what)
+    categories, whitelist = read_label_map(labels)
+    excluded = read_exclusions(exclusions)
+    gt_boxes = read_csv(gt, whitelist)
+    det_boxes = read_csv(detections, whitelist, DETECTIONS_PER_KEYFRAME)
+    result = frame_map(gt_boxes, det_boxes, [c['id'] for c in categories],
+                       excluded)
+    result['categories'] = {c['id']: c['name'] for c in categories}
+    result['dropped'] = dict(groundtruth=gt_boxes.dropped_labels,
+                             detections=det_boxes.dropped_labels)
+    return result
