@@ -212,3 +212,45 @@ def test_cli_table_json_and_plot(tmp_path):
     assert bad.returncode != 0 and 'missing.csv' in bad.stderr
     assert 'Traceback' not in bad.stderr
     assert ROOT.exists()
+
+
+def test_metric_in_memory_equals_its_csv_dump_and_the_cli(tmp_path):
+    """AVAFrameMAP (mmaction2 METRICS) on model-style predictions gives the
+    file evaluator's mAP on the CSV it dumps."""
+    import numpy as np
+    import torch
+    from mmaction.registry import METRICS
+
+    import videomae_det  # noqa: F401
+    rng = np.random.default_rng(0)
+    gt_rows = [gt(f'vid{v}', t, tuple(rng.uniform(0, .4, 2)) +
+                  tuple(rng.uniform(.5, 1, 2)), int(c))
+               for v in range(3) for t in (902, 903)
+               for c in rng.choice([1, 2, 3], 2, replace=False)]
+    p = write(tmp_path, gt_rows, [])
+    out_csv = tmp_path / 'dump.csv'
+    metric = METRICS.build(dict(
+        type='AVAFrameMAP', ann_file=str(p['gt']),
+        label_file=str(p['labels']), exclude_file=str(p['excl']),
+        num_classes=4, out_csv=str(out_csv)))
+    samples = []
+    for v in range(3):
+        for t in (902, 903):
+            boxes = torch.tensor(rng.uniform(0, .5, (6, 2)))
+            boxes = torch.cat([boxes, boxes + torch.tensor(
+                rng.uniform(.3, .5, (6, 2)))], 1)[:, [0, 1, 2, 3]]
+            samples.append(dict(video_id=f'vid{v}', timestamp=t,
+                                pred_instances=dict(
+                                    bboxes=boxes,
+                                    scores=torch.rand(6, 4))))
+    metric.process({}, samples)
+    result = metric.evaluate(len(samples))
+    ours = result['mAP/overall']
+    from_file = run(dict(p, det=out_csv))['mAP']
+    assert 0 < ours < 1
+    assert ours == from_file
+    ref = ava_reference.evaluate(str(p['gt']), str(out_csv), [1, 2, 3])
+    assert abs(ref['mAP'] - ours) <= 1e-12
+    with pytest.raises(ValueError, match='custom_classes'):
+        METRICS.build(dict(type='AVAFrameMAP', ann_file='x', label_file='y',
+                           num_classes=4, custom_classes=[1, 2]))

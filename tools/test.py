@@ -1,7 +1,8 @@
 """Test a checkpoint with mmengine's Runner (mmaction2's flags).
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--dump OUT.pkl]
-        [--amp] [--cfg-options k=v ...] [--launcher none|pytorch|slurm|mpi]
+        [--ava-csv OUT.csv] [--amp] [--cfg-options k=v ...]
+        [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
 
@@ -25,6 +26,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--work-dir', help='directory for logs and metrics')
     parser.add_argument('--dump', type=str,
                         help='dump predictions to a pickle file')
+    parser.add_argument('--ava-csv', type=str,
+                        help='write AVA detections in the official CSV '
+                        'format (with the AVAFrameMAP metric)')
     parser.add_argument('--amp', action='store_true',
                         help='mixed precision: fp16 on GPUs, bf16 on CPUs')
     parser.add_argument(
@@ -47,6 +51,13 @@ def main() -> None:
     if args.amp:
         cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
         adapt_to_device(cfg)
+    if args.ava_csv:
+        evaluators = cfg.test_evaluator if isinstance(
+            cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
+        ava = [e for e in evaluators if e.get('type') == 'AVAFrameMAP']
+        if not ava:
+            raise ValueError('--ava-csv needs an AVAFrameMAP test_evaluator')
+        ava[0]['out_csv'] = args.ava_csv
     if args.dump:
         if not args.dump.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--dump must end with .pkl: {args.dump}')

@@ -2,6 +2,7 @@ from .frame_map import average_precision, frame_map, true_positives
 from .io import (
     AVABoxes,
     AVAFormatError,
+    group_rows,
     image_key,
     read_csv,
     read_exclusions,
@@ -10,8 +11,8 @@ from .io import (
 
 __all__ = [
     'AVABoxes', 'AVAFormatError', 'average_precision', 'frame_map',
-    'image_key', 'read_csv', 'read_exclusions', 'read_label_map',
-    'true_positives', 'evaluate_files'
+    'group_rows', 'image_key', 'read_csv', 'read_exclusions', 'read_label_map',
+    'true_positives', 'evaluate_files', 'AVAFrameMAP'
 ]
 
 
@@ -37,3 +38,6 @@ def evaluate_files(detections: str, gt: str, labels: str,
     result['dropped'] = dict(groundtruth=gt_boxes.dropped_labels,
                              detections=det_boxes.dropped_labels)
     return result
+
+
+from .metric import AVAFrameMAP  # noqa: E402  (registers the metric)

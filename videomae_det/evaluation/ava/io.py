@@ -17,7 +17,7 @@ import csv
 import heapq
 import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
 
 import numpy as np
 
@@ -124,45 +124,58 @@ def read_csv(path: str, whitelist: Set[int],
     Rows with an action id outside ``whitelist`` are dropped, as the
     official rules say, and counted in ``dropped_labels`` (id -> rows).
     """
+    with open(path, newline='') as f:
+        return group_rows((_parse(row, path, lineno)
+                           for lineno, row in enumerate(csv.reader(f), 1)),
+                          whitelist, capacity)
+
+
+def _parse(row: List[str], path: str, lineno: int) -> tuple:
+    """One CSV row -> ``(key, x1, y1, x2, y2, label, score)``, validated."""
+    if len(row) not in (7, 8):
+        raise AVAFormatError(
+            f'{path}:{lineno}: expected 7 or 8 columns (video_id, '
+            'timestamp, x1, y1, x2, y2, action_id[, score]), got '
+            f'{len(row)}: {row}')
+    ts = _timestamp(row[1], path, lineno)
+    try:
+        x1, y1, x2, y2 = map(float, row[2:6])
+        label = int(row[6])
+        score = float(row[7]) if len(row) == 8 else 1.0
+    except ValueError:
+        raise AVAFormatError(f'{path}:{lineno}: non-numeric field in '
+                             f'{row}') from None
+    if not all(0.0 <= v <= 1.0 for v in (x1, y1, x2, y2)):
+        raise AVAFormatError(f'{path}:{lineno}: box {row[2:6]} is outside '
+                             '[0, 1] (boxes are normalised x1, y1, x2, y2)')
+    if x2 < x1 or y2 < y1:
+        raise AVAFormatError(f'{path}:{lineno}: box {row[2:6]} has x2 < x1 '
+                             'or y2 < y1')
+    if score != score:
+        raise AVAFormatError(f'{path}:{lineno}: score is NaN')
+    return image_key(row[0], ts), x1, y1, x2, y2, label, score
+
+
+def group_rows(rows: Iterable[tuple], whitelist: Set[int],
+               capacity: int = 0) -> AVABoxes:
+    """Group ``(key, x1, y1, x2, y2, label, score)`` rows per keyframe by
+    the official rules: whitelist, heap cap, descending score."""
     heaps: Dict[str, list] = {}
     dropped: Dict[int, int] = {}
-    with open(path, newline='') as f:
-        for lineno, row in enumerate(csv.reader(f), 1):
-            if len(row) not in (7, 8):
-                raise AVAFormatError(
-                    f'{path}:{lineno}: expected 7 or 8 columns (video_id, '
-                    'timestamp, x1, y1, x2, y2, action_id[, score]), got '
-                    f'{len(row)}: {row}')
-            ts = _timestamp(row[1], path, lineno)
-            try:
-                x1, y1, x2, y2 = map(float, row[2:6])
-                label = int(row[6])
-                score = float(row[7]) if len(row) == 8 else 1.0
-            except ValueError:
-                raise AVAFormatError(f'{path}:{lineno}: non-numeric field '
-                                     f'in {row}') from None
-            if not all(0.0 <= v <= 1.0 for v in (x1, y1, x2, y2)):
-                raise AVAFormatError(f'{path}:{lineno}: box {row[2:6]} is '
-                                     'outside [0, 1] (boxes are normalised '
-                                     'x1, y1, x2, y2)')
-            if x2 < x1 or y2 < y1:
-                raise AVAFormatError(f'{path}:{lineno}: box {row[2:6]} has '
-                                     'x2 < x1 or y2 < y1')
-            if score != score:
-                raise AVAFormatError(f'{path}:{lineno}: score is NaN')
-            if whitelist and label not in whitelist:
-                dropped[label] = dropped.get(label, 0) + 1
-                continue
-            heap = heaps.setdefault(image_key(row[0], ts), [])
-            item = (score, label, y1, x1, y2, x2)
-            if capacity < 1 or len(heap) < capacity:
-                heapq.heappush(heap, item)
-            elif score > heap[0][0]:
-                heapq.heapreplace(heap, item)
+    for key, x1, y1, x2, y2, label, score in rows:
+        if whitelist and label not in whitelist:
+            dropped[label] = dropped.get(label, 0) + 1
+            continue
+        heap = heaps.setdefault(key, [])
+        item = (score, label, y1, x1, y2, x2)
+        if capacity < 1 or len(heap) < capacity:
+            heapq.heappush(heap, item)
+        elif score > heap[0][0]:
+            heapq.heapreplace(heap, item)
     keys = list(heaps)
-    rows = [sorted(heaps[k], key=lambda t: -t[0]) for k in keys]
-    counts = np.array([len(r) for r in rows], dtype=np.int64)
-    flat = np.array([t for r in rows for t in r],
+    ordered = [sorted(heaps[k], key=lambda t: -t[0]) for k in keys]
+    counts = np.array([len(r) for r in ordered], dtype=np.int64)
+    flat = np.array([t for r in ordered for t in r],
                     dtype=np.float64).reshape(-1, 6)
     return AVABoxes(
         keys=keys,
