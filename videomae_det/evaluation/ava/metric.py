@@ -69,20 +69,23 @@ class AVAFrameMAP(BaseMetric):
                 labels=self.label_ids[col],
                 scores=scores[box_i, col + 1]))
 
-    def rows(self, results: list):
-        for r in results:
-            for (x1, y1, x2, y2), label, score in zip(r['boxes'],
-                                                      r['labels'],
-                                                      r['scores']):
-                yield (r['key'], x1, y1, x2, y2, int(label), float(score))
-
     def compute_metrics(self, results: list) -> dict:
         categories, whitelist = read_label_map(self.label_file)
         if self.out_csv:
             self.write_csv(results, self.out_csv)
         gt = read_csv(self.ann_file, whitelist)
-        det = group_rows(self.rows(results), whitelist,
-                         DETECTIONS_PER_KEYFRAME)
+        keys = list(dict.fromkeys(r['key'] for r in results))
+        position = {k: i for i, k in enumerate(keys)}
+        det = group_rows(
+            keys,
+            np.concatenate([np.full(len(r['labels']), position[r['key']])
+                            for r in results] or [np.zeros(0, int)]),
+            np.concatenate([r['boxes'] for r in results] or
+                           [np.zeros((0, 4))]),
+            np.concatenate([r['labels'] for r in results] or
+                           [np.zeros(0, int)]),
+            np.concatenate([r['scores'] for r in results] or [np.zeros(0)]),
+            whitelist, DETECTIONS_PER_KEYFRAME)
         result = frame_map(gt, det, [c['id'] for c in categories],
                            read_exclusions(self.exclude_file))
         result['categories'] = {c['id']: c['name'] for c in categories}
