@@ -44,6 +44,7 @@ bench: install
 	$(PY) benchmarks/backbone_speed.py
 	$(PY) benchmarks/pipeline_speed.py
 	$(PY) benchmarks/pretrain_speed.py
+	$(PY) benchmarks/ava_eval_speed.py
 
 clean:
 	rm -rf $(VENV) work_dirs .pytest_cache .ruff_cache
