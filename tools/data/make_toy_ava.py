@@ -1,0 +1,161 @@
+"""Generate a small AVA-format data set, deterministically from a seed.
+
+    python tools/data/make_toy_ava.py OUT_DIR [--seed 0] [--videos 8]
+
+Procedurally rendered actors (coloured boxes) doing visually distinct
+actions, several per frame and several labels per actor, some classes rare,
+written exactly as AVA is laid out on disk:
+
+    OUT_DIR/videos/<video>.mp4                  the clips (30 fps, 10 s)
+    OUT_DIR/rawframes/<video>/img_00001.jpg     extracted frames
+    OUT_DIR/annotations/toy_{train,val}.csv     AVA rows (8 columns)
+    OUT_DIR/annotations/toy_{train,val}_excluded_timestamps.csv
+    OUT_DIR/annotations/toy_dense_proposals_{train,val}.pkl
+    OUT_DIR/annotations/toy_action_list.pbtxt
+
+Timestamps run 900..910 as AVA's 15-minute segments do (900..1800), with
+keyframes 902..908; proposals are the true boxes jittered plus false
+positives, with detector-like scores.
+"""
+import argparse
+import os
+import os.path as osp
+import pickle
+
+import cv2
+import numpy as np
+
+ACTIONS = {  # id: (name, how often an actor does it)
+    1: ('sway left-right', 0.5),
+    2: ('bounce up-down', 0.5),
+    3: ('flash', 0.35),
+    4: ('pulse size', 0.3),
+    5: ('wave arm', 0.1),  # rare
+}
+FPS, SECONDS, W, H = 30, 10, 128, 96
+T_START, KEYFRAMES = 900, range(902, 909)
+
+
+def actor_box(actor: dict, frame: int) -> np.ndarray:
+    """``(x1, y1, x2, y2)`` in pixels of an actor at a frame."""
+    t = frame / FPS
+    cx, cy, w, h = actor['cx'], actor['cy'], actor['w'], actor['h']
+    phase = actor['phase']
+    if 1 in actor['labels']:
+        cx += 14 * np.sin(2 * np.pi * 1.2 * t + phase)
+    if 2 in actor['labels']:
+        cy += 10 * np.sin(2 * np.pi * 1.5 * t + phase)
+    if 4 in actor['labels']:
+        s = 1 + 0.25 * np.sin(2 * np.pi * 1.0 * t + phase)
+        w, h = w * s, h * s
+    return np.array([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2])
+
+
+def render(actors: list, frame: int, background: np.ndarray) -> np.ndarray:
+    img = background.copy()
+    for actor in actors:
+        x1, y1, x2, y2 = actor_box(actor, frame).round().astype(int)
+        color = np.array(actor['color'], dtype=float)
+        if 3 in actor['labels'] and (frame // 5) % 2:
+            color = 255 - color
+        cv2.rectangle(img, (x1, y1), (x2, y2), color.tolist(), -1)
+        cv2.circle(img, ((x1 + x2) // 2, y1 + 5), 4, (240, 220, 200), -1)
+        if 5 in actor['labels']:
+            angle = np.pi / 4 * np.sin(2 * np.pi * 2 * frame / FPS)
+            end = (int(x2 + 10 * np.cos(angle)),
+                   int(y1 + 8 - 10 * np.sin(angle)))
+            cv2.line(img, (x2, y1 + 8), end, (255, 255, 255), 2)
+    return img
+
+
+def make_video(rng: np.random.Generator) -> list:
+    actors = []
+    for slot in range(rng.integers(2, 4)):
+        labels = [a for a, (_, p) in ACTIONS.items() if rng.random() < p]
+        if not labels:
+            labels = [int(rng.choice([1, 2]))]
+        actors.append(dict(
+            cx=22 + slot * 40 + rng.uniform(-4, 4), cy=rng.uniform(40, 56),
+            w=rng.uniform(16, 22), h=rng.uniform(30, 38),
+            phase=rng.uniform(0, 2 * np.pi), labels=labels,
+            color=rng.integers(30, 200, 3).tolist()))
+    return actors
+
+
+def write_split(out: str, split: str, videos: dict,
+                rng: np.random.Generator) -> None:
+    ann, proposals = [], {}
+    for vid, actors in videos.items():
+        for ts in KEYFRAMES:
+            frame = (ts - T_START) * FPS
+            boxes = []
+            for pid, actor in enumerate(actors):
+                box = actor_box(actor, frame) / [W, H, W, H]
+                box = box.clip(0, 1)
+                boxes.append(box)
+                ann += [(vid, ts, *box.round(3), label, pid)
+                        for label in actor['labels']]
+            key = f'{vid},{ts:04d}'
+            jitter = [b + rng.normal(0, 0.02, 4) for b in boxes]
+            false = [np.sort(rng.uniform(0, 1, (2, 2)), 0).T.reshape(-1)
+                     [[0, 2, 1, 3]] for _ in range(rng.integers(0, 2))]
+            props = np.array(jitter + false).clip(0, 1)
+            scores = np.r_[rng.uniform(0.92, 1.0, len(jitter)),
+                           rng.uniform(0.3, 0.95, len(false))]
+            proposals[key] = np.c_[props, scores].astype(np.float32)
+    anno = osp.join(out, 'annotations')
+    with open(osp.join(anno, f'toy_{split}.csv'), 'w') as f:
+        f.writelines(','.join(str(v) for v in row) + '\n' for row in ann)
+    with open(osp.join(anno, f'toy_dense_proposals_{split}.pkl'),
+              'wb') as f:
+        pickle.dump(proposals, f)
+    excluded = [f'{next(iter(videos))},{KEYFRAMES[-1]:04d}\n']
+    with open(osp.join(anno, f'toy_{split}_excluded_timestamps.csv'),
+              'w') as f:
+        f.writelines(excluded)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('out_dir')
+    parser.add_argument('--seed', type=int, default=0)
+    parser.add_argument('--videos', type=int, default=8)
+    parser.add_argument('--val-videos', type=int, default=2)
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    out = args.out_dir
+    for sub in ('videos', 'rawframes', 'annotations'):
+        os.makedirs(osp.join(out, sub), exist_ok=True)
+    videos = {}
+    from mmengine.utils import ProgressBar
+    bar = ProgressBar(args.videos)
+    for i in range(args.videos):
+        vid = f'toy-{i:03d}_{args.seed}'
+        actors = make_video(rng)
+        videos[vid] = actors
+        noise = rng.integers(0, 40, (H // 8, W // 8, 3), dtype=np.uint8)
+        background = cv2.resize(noise, (W, H)) + np.uint8(60)
+        frames_dir = osp.join(out, 'rawframes', vid)
+        os.makedirs(frames_dir, exist_ok=True)
+        writer = cv2.VideoWriter(osp.join(out, 'videos', f'{vid}.mp4'),
+                                 cv2.VideoWriter_fourcc(*'mp4v'), FPS, (W, H))
+        for frame in range(FPS * SECONDS):
+            img = render(actors, frame, background)
+            writer.write(img)
+            cv2.imwrite(osp.join(frames_dir, f'img_{frame + 1:05d}.jpg'),
+                        img, [cv2.IMWRITE_JPEG_QUALITY, 95])
+        writer.release()
+        bar.update()
+    names = list(videos)
+    n_val = args.val_videos
+    write_split(out, 'train', {k: videos[k] for k in names[:-n_val]}, rng)
+    write_split(out, 'val', {k: videos[k] for k in names[-n_val:]}, rng)
+    with open(osp.join(out, 'annotations', 'toy_action_list.pbtxt'),
+              'w') as f:
+        f.writelines(f'item {{\n  name: "{name}"\n  id: {i}\n}}\n'
+                     for i, (name, _) in ACTIONS.items())
+    print(f'\nwrote {args.videos} videos ({n_val} for validation) to {out}')
+
+
+if __name__ == '__main__':
+    main()
