@@ -13,13 +13,16 @@ label_file = f'{anno_root}/toy_action_list.pbtxt'
 proposal_file_train = f'{anno_root}/toy_dense_proposals_train.pkl'
 proposal_file_val = f'{anno_root}/toy_dense_proposals_val.pkl'
 num_classes = 6  # 5 actions + background
+# made by `make demo` (configs/pretrain_toy_ava.py); train from scratch
+# with --cfg-options model.backbone.init_cfg=None
+pretrained = 'work_dirs/pretrain_toy_ava/epoch_30.pth'
 clip_len, frame_interval, size = 8, 2, 96
 
 model = dict(
     backbone=dict(
         arch=dict(_delete_=True, embed_dims=96, num_layers=4, num_heads=3),
         img_size=size, num_frames=clip_len, drop_path_rate=0.1,
-        init_cfg=None),
+        init_cfg=dict(checkpoint=pretrained)),
     roi_head=dict(bbox_head=dict(in_channels=96, num_classes=num_classes,
                                  dropout_ratio=0.2)))
 

@@ -40,7 +40,8 @@ def test_train_test_and_csv_evaluation_agree(tmp_path):
                 str(tmp_path / 'data' / 'toy_ava'), '--videos', '4',
                 '--val-videos', '1'])
     run_python([str(ROOT / 'tools/train.py'), CONFIG, '--work-dir', 'wd',
-                '--cfg-options', 'train_cfg.max_epochs=2',
+                '--cfg-options', 'model.backbone.init_cfg=None',
+                'train_cfg.max_epochs=2',
                 'train_cfg.val_interval=2',
                 'default_hooks.checkpoint.interval=2'], cwd=tmp_path)
     ckpt = tmp_path / 'wd' / 'epoch_2.pth'
