@@ -15,7 +15,7 @@ proposal_file_val = f'{anno_root}/toy_dense_proposals_val.pkl'
 num_classes = 6  # 5 actions + background
 # made by `make demo` (configs/pretrain_toy_ava.py); train from scratch
 # with --cfg-options model.backbone.init_cfg=None
-pretrained = 'work_dirs/pretrain_toy_ava/epoch_30.pth'
+pretrained = 'work_dirs/pretrain_toy_ava/epoch_40.pth'
 clip_len, frame_interval, size = 8, 2, 96
 
 model = dict(

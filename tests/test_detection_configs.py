@@ -20,7 +20,9 @@ from conftest import ROOT
 register_all_modules()
 # paper, AVA table: 22M / 87M / 305M / 633M
 PARAMS = dict(small=22e6, base=87e6, large=305e6, huge=633e6)
-CONFIGS = sorted(glob.glob(str(ROOT / 'configs' / 'ava*.py')))
+# the full-size configs (the toy one is tested in test_detection_toy.py)
+CONFIGS = sorted(glob.glob(str(ROOT / 'configs' / 'ava_vit[sblh].py')) +
+                 glob.glob(str(ROOT / 'configs' / 'ava21_*.py')))
 
 
 def one_sample(size=64, frames=4):
