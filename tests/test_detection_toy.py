@@ -61,3 +61,49 @@ def test_train_test_and_csv_evaluation_agree(tmp_path):
         str(anno / 'toy_val_excluded_timestamps.csv')])
     from_csv = float(re.search(r'mAP@0.5IoU = ([\d.]+)', cli.stdout)[1])
     assert abs(tested - from_csv) < 1e-4  # the log rounds to 4 decimals
+
+
+def test_video_mode_equals_frame_mode_within_jpeg_tolerance(tmp_path):
+    """The same sampled indices decoded from the mp4 and read from the
+    JPEGs: the same frames (nearest among neighbours), boxes scaled alike,
+    pixels within compression noise."""
+    import copy
+
+    from mmaction.registry import DATASETS
+    from mmaction.utils import register_all_modules
+    from mmengine.config import Config
+    from mmengine.dataset import Compose
+
+    import videomae_det  # noqa: F401
+    register_all_modules()
+    run_python([str(ROOT / 'tools/data/make_toy_ava.py'),
+                str(tmp_path / 'toy'), '--videos', '2', '--val-videos', '1'])
+    cfg = Config.fromfile(CONFIG)
+    ds_cfg = copy.deepcopy(cfg.val_dataloader.dataset)
+    anno = tmp_path / 'toy' / 'annotations'
+    ds_cfg.update(ann_file=str(anno / 'toy_val.csv'),
+                  exclude_file=str(anno / 'toy_val_excluded_timestamps.csv'),
+                  label_file=str(anno / 'toy_action_list.pbtxt'),
+                  proposal_file=str(anno / 'toy_dense_proposals_val.pkl'),
+                  data_prefix=dict(img=str(tmp_path / 'toy' / 'rawframes')),
+                  pipeline=[])
+    dataset = DATASETS.build(ds_cfg)
+    sample = Compose([dict(type='SampleAVAFrames', clip_len=8,
+                           frame_interval=2, test_mode=True)])
+    frames = Compose([dict(type='RawFrameDecode')])
+    video = Compose([dict(type='AVAVideoDecode')])
+    for i in range(len(dataset)):
+        info = sample(dataset.get_data_info(i))
+        a = frames(copy.deepcopy(info))
+        info['frame_dir'] = info['frame_dir'].replace('rawframes', 'videos')
+        b = video(copy.deepcopy(info))
+        assert a['img_shape'] == b['img_shape']
+        np.testing.assert_array_equal(a['gt_bboxes'], b['gt_bboxes'])
+        np.testing.assert_array_equal(a['proposals'], b['proposals'])
+        fa = np.stack(a['imgs']).astype(float)
+        fb = np.stack(b['imgs']).astype(float)
+        diff = np.abs(fa - fb).mean()
+        assert diff < 6, diff
+        # the neighbouring frames of the video are further away
+        shifted = np.abs(fa[1:] - fb[:-1]).mean()
+        assert diff < shifted
