@@ -100,3 +100,35 @@ def test_pretrained_backbone_loads_from_a_pretrainer_checkpoint(tmp_path):
     model.init_weights()
     torch.testing.assert_close(model.backbone.blocks[5].attn.qkv.weight,
                                pre.backbone.blocks[5].attn.qkv.weight)
+
+
+def test_ava_class_settings_are_checked_against_each_other(tmp_path):
+    """A custom data set by config alone: label map, num_classes and
+    custom_classes must agree, and the error says which key is wrong."""
+    from videomae_det.datasets.ava_checks import (
+        AVAConfigError,
+        check_ava_config,
+    )
+    labels = tmp_path / 'labels.pbtxt'
+    labels.write_text(''.join(f'item {{\n  name: "a{i}"\n  id: {i}\n}}\n'
+                              for i in (3, 7, 9)))
+    cfg = Config.fromfile(str(ROOT / 'configs' / 'ava_toy_vit-tiny.py'))
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[key].dataset.label_file = str(labels)
+    with pytest.raises(AVAConfigError, match='action id 9, which needs '
+                       'num_classes >= 10'):
+        check_ava_config(cfg)
+    # the whitelist route: 3 custom ids -> 4 score columns everywhere
+    for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        cfg[key].dataset.update(custom_classes=[3, 7, 9], num_classes=4)
+    cfg.val_evaluator.update(custom_classes=[3, 7, 9], num_classes=4)
+    cfg.test_evaluator = cfg.val_evaluator
+    with pytest.raises(AVAConfigError,
+                       match='bbox_head.num_classes=6') as err:
+        check_ava_config(cfg)
+    assert 'train_dataloader.dataset.num_classes=4' in str(err.value)
+    cfg.model.roi_head.bbox_head.num_classes = 4
+    assert check_ava_config(cfg) == 4
+    cfg.val_dataloader.dataset.custom_classes = [3, 7, 8]
+    with pytest.raises(AVAConfigError, match=r'\[8\] are not in the label'):
+        check_ava_config(cfg)

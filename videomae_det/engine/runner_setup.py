@@ -9,7 +9,8 @@ from mmengine.config import Config
 
 def load_config(path: str, cfg_options: Optional[dict], launcher: str,
                 work_dir: Optional[str]) -> Config:
-    """Read a config, apply ``--cfg-options``, launcher and work dir.
+    """Read a config, apply ``--cfg-options``, launcher and work dir, and
+    check that its AVA class settings agree.
 
     Unknown keys in ``--cfg-options`` are merged as mmengine does; the work
     dir defaults to ``./work_dirs/<config name>`` as in mmaction2.
@@ -17,6 +18,8 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
     cfg = Config.fromfile(path)
     if cfg_options:
         cfg.merge_from_dict(cfg_options)
+    from ..datasets.ava_checks import check_ava_config
+    check_ava_config(cfg)
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
