@@ -107,3 +107,44 @@ def test_video_mode_equals_frame_mode_within_jpeg_tolerance(tmp_path):
         # the neighbouring frames of the video are further away
         shifted = np.abs(fa[1:] - fb[:-1]).mean()
         assert diff < shifted
+
+
+def test_ava_data_tools_extract_and_check(tmp_path):
+    """extract_frames gives the toy set's frames back from its videos;
+    check_annotations reports each injected problem and exits 1."""
+    import pickle
+    toy = tmp_path / 'toy'
+    run_python([str(ROOT / 'tools/data/make_toy_ava.py'), str(toy),
+                '--videos', '2', '--val-videos', '1'])
+    run_python([str(ROOT / 'tools/data/ava/extract_frames.py'),
+                str(toy / 'videos'), str(tmp_path / 'frames')])
+    import cv2
+    video = sorted((toy / 'videos').iterdir())[0].stem
+    ours = cv2.imread(str(tmp_path / 'frames' / video / 'img_00061.jpg'))
+    ref = cv2.imread(str(toy / 'rawframes' / video / 'img_00061.jpg'))
+    assert ours.shape == ref.shape
+    assert np.abs(ours.astype(float) - ref).mean() < 6
+    anno = toy / 'annotations'
+    args = [str(ROOT / 'tools/data/ava/check_annotations.py'), '--ann',
+            str(anno / 'toy_val.csv'), '--labels',
+            str(anno / 'toy_action_list.pbtxt'), '--proposals',
+            str(anno / 'toy_dense_proposals_val.pkl'), '--videos',
+            str(toy / 'videos'), '--start', '902', '--end', '908']
+    assert run_python(args).stdout.strip().endswith('OK')
+    with open(anno / 'toy_val.csv', 'a') as f:
+        f.write('ghost,0950,0.1,0.1,0.2,0.2,9,0\n')
+        f.write('ghost,903,0.1,0.1,1.2,0.2,1,0\n')
+    with open(anno / 'toy_dense_proposals_val.pkl', 'rb') as f:
+        proposals = pickle.load(f)
+    proposals[next(iter(proposals))] = np.zeros((3, 2))
+    with open(anno / 'toy_dense_proposals_val.pkl', 'wb') as f:
+        pickle.dump(proposals, f)
+    result = run_python(args, check=False)
+    assert result.returncode == 1
+    out = result.stdout
+    assert 'toy_val.csv:' in out and 'outside [0, 1]' in out
+    assert 'timestamps outside 902-908: [950]' in out
+    assert 'action ids not in' in out and '{9: 1}' in out
+    assert 'video ghost has no file' in out
+    assert 'shape (3, 2)' in out
+    assert 'keyframes have no proposals' in out

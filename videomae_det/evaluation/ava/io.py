@@ -135,7 +135,7 @@ def read_csv(path: str, whitelist: Set[int],
         with open(path, newline='') as f:
             rows = list(csv.reader(f))
         for lineno, row in enumerate(rows, 1):
-            _parse(row, path, lineno)
+            check_row(row, path, lineno)
         columns = _columns_from_rows(rows)
     return group_rows(*columns, whitelist, capacity)
 
@@ -184,7 +184,7 @@ def _check(boxes: np.ndarray, scores: np.ndarray) -> None:
 
 
 def _columns_from_rows(rows: List[List[str]]) -> tuple:
-    """The same from rows already checked by :func:`_parse`."""
+    """The same from rows already checked by :func:`check_row`."""
     codes: Dict[tuple, int] = {}
     key_index = np.array([codes.setdefault((r[0], int(r[1])), len(codes))
                           for r in rows], dtype=np.int64)
@@ -197,7 +197,7 @@ def _columns_from_rows(rows: List[List[str]]) -> tuple:
     return keys, key_index, boxes, labels, scores
 
 
-def _parse(row: List[str], path: str, lineno: int) -> None:
+def check_row(row: List[str], path: str, lineno: int) -> None:
     """Check one CSV row; raise :class:`AVAFormatError` naming the line."""
     if len(row) not in (7, 8):
         raise AVAFormatError(

@@ -1,0 +1,113 @@
+"""Check AVA annotations, proposals and videos/frames against each other.
+
+    python tools/data/ava/check_annotations.py --ann ava_val_v2.2.csv \
+        [--labels LABELS.pbtxt] [--proposals PROPOSALS.pkl] \
+        [--frames DIR | --videos DIR] [--start 902 --end 1798]
+
+Reports, without stopping at the first: rows that do not parse (file and
+line), keyframes outside the timestamp range, videos without a frame folder
+or video file, keyframes without proposals, proposals of the wrong
+structure, action ids outside the label map. Exits 1 if anything is wrong.
+Works offline; shows progress.
+"""
+import argparse
+import os
+import os.path as osp
+import pickle
+import sys
+from collections import Counter
+
+import numpy as np
+from mmengine.utils import ProgressBar
+
+from videomae_det.evaluation.ava import AVAFormatError, read_label_map
+from videomae_det.evaluation.ava.io import check_row
+
+
+def check(args) -> list:
+    problems = []
+    rows = []
+    with open(args.ann) as f:
+        for lineno, line in enumerate(f, 1):
+            row = line.rstrip('\n').split(',')
+            try:
+                check_row(row, args.ann, lineno)
+                rows.append(row)
+            except AVAFormatError as err:
+                problems.append(str(err))
+    stamps = Counter(int(r[1]) for r in rows
+                     if not args.start <= int(r[1]) <= args.end)
+    if stamps:
+        problems.append(f'{sum(stamps.values())} rows have timestamps '
+                        f'outside {args.start}-{args.end}: '
+                        f'{sorted(stamps)[:10]}')
+    if args.labels:
+        _, ids = read_label_map(args.labels)
+        unknown = Counter(int(r[6]) for r in rows if int(r[6]) not in ids)
+        if unknown:
+            problems.append(f'action ids not in {args.labels} (ignored by '
+                            f'the evaluator): {dict(unknown)}')
+    videos = sorted({r[0] for r in rows})
+    where = args.frames or args.videos
+    if where:
+        bar = ProgressBar(len(videos))
+        for video in videos:
+            if args.frames:
+                ok = osp.isdir(osp.join(args.frames, video))
+            else:
+                ok = any(osp.isfile(osp.join(args.videos, video + ext))
+                         for ext in ('.mp4', '.mkv', '.webm', '.avi'))
+            if not ok:
+                problems.append(f'video {video} has no '
+                                f'{"frame folder" if args.frames else "file"}'
+                                f' in {where}')
+            bar.update()
+        print()
+    if args.proposals:
+        with open(args.proposals, 'rb') as f:
+            proposals = pickle.load(f)
+        if not isinstance(proposals, dict):
+            problems.append(f'{args.proposals}: expected a dict of '
+                            f'"video,time" -> array (N, 4|5), got '
+                            f'{type(proposals).__name__}')
+        else:
+            for key, boxes in proposals.items():
+                boxes = np.asarray(boxes)
+                if boxes.ndim != 2 or boxes.shape[1] not in (4, 5) or \
+                        (boxes[:, :4] < 0).any() or (boxes[:, :4] > 1).any():
+                    problems.append(f'{args.proposals}: {key!r} holds an '
+                                    f'array of shape {boxes.shape} (need '
+                                    '(N, 4|5), boxes in [0, 1])')
+                    break
+            keys = {f'{r[0]},{int(r[1]):04d}' for r in rows}
+            missing = sorted(keys - set(proposals))
+            if missing:
+                problems.append(f'{len(missing)} keyframes have no '
+                                f'proposals, e.g. {missing[:5]}')
+    return problems
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--ann', required=True)
+    parser.add_argument('--labels')
+    parser.add_argument('--proposals')
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument('--frames', help='folder of <video>/img_*.jpg')
+    group.add_argument('--videos', help='folder of <video>.mp4')
+    parser.add_argument('--start', type=int, default=902)
+    parser.add_argument('--end', type=int, default=1798)
+    args = parser.parse_args()
+    for path in (args.ann, args.labels, args.proposals):
+        if path and not os.path.isfile(path):
+            print(f'error: not found: {path}', file=sys.stderr)
+            return 2
+    problems = check(args)
+    for p in problems:
+        print(f'- {p}')
+    print('OK' if not problems else f'{len(problems)} problem(s)')
+    return 1 if problems else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
