@@ -1,5 +1,5 @@
 # VideoMAE ViT-B (K400 pre-trained) on AVA v2.2: mmdet FastRCNN with our
-# VideoMAE backbone (last feature map, no final norm) and mmaction2's
+# VideoMAE backbone (last feature map, after the final norm) and mmaction2's
 # AVARoIHead (RoIAlign 8x8, temporal pooling, multi-label BBoxHeadAVA over
 # 80 actions + background). Recipe of mmaction2's VideoMAE AVA configs
 # (33.6 / 38.7 mAP for ViT-B / ViT-L): 16 frames at stride 4, AdamW lr
@@ -33,8 +33,7 @@ model = dict(
         img_size=224,
         num_frames=16,
         drop_path_rate=0.2,
-        out_type='featmap',
-        final_norm=False,
+        out_type='featmap',  # final LayerNorm applied, as mmaction2's
         init_cfg=dict(type='Pretrained', checkpoint=pretrained,
                       prefix='backbone.')),
     roi_head=dict(

@@ -179,8 +179,8 @@ class VideoMAE(BaseModule):
         out_type: ``'tokens'`` ``(B, N, D)``, ``'pooled'`` (mean over tokens
             through ``fc_norm``) ``(B, D)``, or ``'featmap'``
             ``(B, D, T', H', W')`` for RoI heads.
-        final_norm: Apply ``norm`` to tokens/featmap outputs (the official
-            pre-training encoder does; mmaction2's feature map does not).
+        final_norm: Apply ``norm`` to tokens/featmap outputs (as the
+            official pre-training encoder and mmaction2's AVA feature map).
         with_cp: Checkpoint each block's activations while training.
     """
 
