@@ -118,6 +118,12 @@ def test_ava_data_tools_extract_and_check(tmp_path):
                 '--videos', '2', '--val-videos', '1'])
     run_python([str(ROOT / 'tools/data/ava/extract_frames.py'),
                 str(toy / 'videos'), str(tmp_path / 'frames')])
+    run_python([str(ROOT / 'tools/data/ava/cut_segments.py'),
+                str(toy / 'videos'), str(tmp_path / 'cut'), '--start', '2',
+                '--end', '5'])
+    import decord
+    for cut in (tmp_path / 'cut').iterdir():
+        assert len(decord.VideoReader(str(cut))) == 90  # 3 s at 30 fps
     import cv2
     video = sorted((toy / 'videos').iterdir())[0].stem
     ours = cv2.imread(str(tmp_path / 'frames' / video / 'img_00061.jpg'))
