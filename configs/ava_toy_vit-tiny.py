@@ -15,7 +15,7 @@ proposal_file_val = f'{anno_root}/toy_dense_proposals_val.pkl'
 num_classes = 6  # 5 actions + background
 # made by `make demo` (configs/pretrain_toy_ava.py); train from scratch
 # with --cfg-options model.backbone.init_cfg=None
-pretrained = 'work_dirs/pretrain_toy_ava/epoch_40.pth'
+pretrained = 'work_dirs/demo/pretrain/epoch_40.pth'
 clip_len, frame_interval, size = 8, 2, 96
 
 model = dict(
@@ -63,7 +63,7 @@ val_evaluator = dict(ann_file=ann_file_val, exclude_file=exclude_file_val,
                      label_file=label_file, num_classes=num_classes)
 test_evaluator = val_evaluator
 
-epochs, warmup_epochs = 12, 2
+epochs, warmup_epochs = 40, 4
 train_cfg = dict(max_epochs=epochs, val_interval=epochs)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0,
@@ -73,7 +73,7 @@ param_scheduler = [
          convert_to_iter_based=True)
 ]
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
-default_hooks = dict(logger=dict(interval=5),
-                     checkpoint=dict(interval=4, save_best=None))
+default_hooks = dict(logger=dict(interval=20),
+                     checkpoint=dict(interval=10, save_best=None))
 auto_scale_lr = dict(base_batch_size=4)
 randomness = dict(seed=0)
