@@ -161,3 +161,13 @@ def test_dist_scripts_are_executable_and_call_the_tools():
         assert os.access(path, os.X_OK), name
         text = path.read_text()
         assert tool in text and '--launcher' in text
+
+
+def test_backbone_demo_on_a_real_clip(clips):
+    result = run_python(['tools/demo_backbone.py', '--video',
+                         clips['carphone_pristine'], '--frames', '4',
+                         '--size', '64'])
+    out = result.stdout
+    assert "grid (T', H', W') = (2, 4, 4), 32 tokens" in out
+    assert 'featmap    (1, 384, 2, 4, 4)' in out
+    assert 'tube mask 90%: 28 hidden, visible tokens (1, 4, 384)' in out

@@ -20,6 +20,7 @@ from mmaction.registry import MODELS
 from mmengine.logging import MMLogger
 
 import videomae_det  # noqa: F401
+from videomae_det.models.masking import make_mask
 from videomae_det.utils import sample_videos
 
 MEAN = torch.tensor([123.675, 116.28, 103.53]).view(3, 1, 1, 1)
@@ -43,16 +44,6 @@ def load_clip(path: str, frames: int, stride: int, size: int) -> torch.Tensor:
     left = (clip.shape[-1] - size) // 2
     clip = clip[..., top:top + size, left:left + size]
     return ((clip - MEAN) / STD)[None]
-
-
-def tube_mask(grid, ratio: float, generator: torch.Generator) -> torch.Tensor:
-    """One random spatial mask shared by every time slice: ``(1, T*H*W)``."""
-    t, h, w = grid
-    hidden = int(ratio * h * w)
-    order = torch.randperm(h * w, generator=generator)
-    spatial = torch.zeros(h * w, dtype=torch.bool)
-    spatial[order[:hidden]] = True
-    return spatial.repeat(t)[None]
 
 
 def timed(fn):
@@ -109,7 +100,7 @@ def main() -> None:
         with torch.autocast('cpu', dtype=torch.bfloat16):
             fmap16, t16 = timed(lambda: model(clip))
         model.out_type = 'tokens'
-        mask = tube_mask(grid, args.mask_ratio,
+        mask = make_mask('tube', 1, grid, args.mask_ratio,
                          torch.Generator().manual_seed(args.seed))
         vis, tvis = timed(lambda: model(clip, mask))
     pooled = fmap.flatten(2).mean(-1)
