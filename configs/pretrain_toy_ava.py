@@ -1,12 +1,16 @@
 # Pre-train the toy detector's backbone (96 dims, 4 blocks, 16px patches,
-# 96px input) on the toy AVA videos, 4 clips per decoded video. Make the
-# data with: python tools/data/make_toy_ava.py data/toy_ava
+# 96px input) on the toy AVA videos, 4 clips per decoded video, with the
+# official per-cube normalised target (its loss stays near 1.0 at this
+# scale, yet it transferred better to the toy detector than raw pixels:
+# 0.669 vs 0.623 mAP in one run each). Make the data with:
+#   python tools/data/make_toy_ava.py data/toy_ava
 _base_ = ['pretrain_toy_clips.py']
 num_frames, img_size = 8, 96
 
 model = dict(
     backbone=dict(img_size=img_size, patch_size=16),
-    data_preprocessor=dict(patch_size=16))
+    data_preprocessor=dict(patch_size=16),
+    norm_target=True)
 train_pipeline = [
     dict(type='DecodeClips', clip_len=num_frames, frame_interval=2,
          num_clips=4, short_side=img_size),
