@@ -130,7 +130,7 @@ def read_csv(path: str, whitelist: Set[int],
     with open(path, 'rb') as f:
         data = f.read()
     try:
-        columns = _columns(data, path)
+        columns = _columns(data)
     except ValueError:
         with open(path, newline='') as f:
             rows = list(csv.reader(f))
@@ -140,7 +140,7 @@ def read_csv(path: str, whitelist: Set[int],
     return group_rows(*columns, whitelist, capacity)
 
 
-def _columns(data: bytes, path: str) -> tuple:
+def _columns(data: bytes) -> tuple:
     """Split a whole CSV in bulk -> keys, key index, boxes (x1 y1 x2 y2),
     labels, scores. Raises ``ValueError`` if the file is not a plain,
     regular 7- or 8-column CSV or a field does not convert."""
