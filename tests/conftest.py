@@ -43,3 +43,22 @@ def data_options(ann_file):
         f'val_dataloader.dataset.ann_file={ann_file}',
         f'test_dataloader.dataset.ann_file={ann_file}'
     ]
+
+
+def hf_pretraining_model(decoder_layers: int = 2, norm_pix_loss=True):
+    """A tiny HF ``VideoMAEForPreTraining`` (64-dim encoder x 2, 32-dim
+    decoder) with non-trivial random weights, in eval mode."""
+    import torch
+    transformers = pytest.importorskip('transformers')
+    config = transformers.VideoMAEConfig(
+        image_size=32, num_frames=4, hidden_size=64, num_hidden_layers=2,
+        num_attention_heads=4, intermediate_size=256, use_mean_pooling=False,
+        decoder_hidden_size=32, decoder_num_hidden_layers=decoder_layers,
+        decoder_num_attention_heads=2, decoder_intermediate_size=128,
+        layer_norm_eps=1e-6, norm_pix_loss=norm_pix_loss)
+    torch.manual_seed(0)
+    hf = transformers.VideoMAEForPreTraining(config).eval()
+    with torch.no_grad():
+        for p in hf.parameters():
+            p.copy_(torch.randn_like(p) * 0.1)
+    return hf

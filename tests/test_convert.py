@@ -1,6 +1,5 @@
 """tools/convert_checkpoint.py: format detection and conversion with equal
 outputs (Hugging Face, official layout, mmaction2)."""
-import pytest
 import torch
 
 import videomae_det  # noqa: F401  (before mmaction.models)
@@ -8,7 +7,7 @@ import videomae_det  # noqa: F401  (before mmaction.models)
 # isort: split
 from mmaction.registry import MODELS
 
-from conftest import run_python
+from conftest import hf_pretraining_model, run_python
 from videomae_det.checkpoint import load_checkpoint_file
 from videomae_det.models.masking import make_mask
 
@@ -27,18 +26,7 @@ def load(path, model):
 
 
 def test_hf_pretraining_folder_to_pretrainer_same_outputs(tmp_path):
-    transformers = pytest.importorskip('transformers')
-    config = transformers.VideoMAEConfig(
-        image_size=32, num_frames=4, hidden_size=64, num_hidden_layers=2,
-        num_attention_heads=4, intermediate_size=256, use_mean_pooling=False,
-        decoder_hidden_size=32, decoder_num_hidden_layers=1,
-        decoder_num_attention_heads=2, decoder_intermediate_size=128,
-        layer_norm_eps=1e-6)
-    torch.manual_seed(0)
-    hf = transformers.VideoMAEForPreTraining(config).eval()
-    with torch.no_grad():
-        for p in hf.parameters():
-            p.copy_(torch.randn_like(p) * 0.1)
+    hf = hf_pretraining_model(decoder_layers=1)
     hf.save_pretrained(tmp_path / 'hf')  # model.safetensors, offline
     result = convert(tmp_path / 'hf' / 'model.safetensors',
                      tmp_path / 'ours.pth', 'pretrainer')

@@ -8,7 +8,7 @@ from mmaction.registry import MODELS
 from mmengine.config import Config
 
 import videomae_det  # noqa: F401
-from conftest import ROOT
+from conftest import ROOT, hf_pretraining_model
 from videomae_det.checkpoint.hf import convert_hf_pretrainer
 from videomae_det.models.masking import decoder_mask, make_mask
 from videomae_det.models.pretrainer import patchify, unpatchify
@@ -119,18 +119,7 @@ def test_loss_against_independent_target():
 
 @pytest.mark.parametrize('norm_pix_loss', [True, False])
 def test_equals_hf_videomae_for_pretraining(norm_pix_loss):
-    transformers = pytest.importorskip('transformers')
-    config = transformers.VideoMAEConfig(
-        image_size=32, num_frames=4, hidden_size=64, num_hidden_layers=2,
-        num_attention_heads=4, intermediate_size=256, use_mean_pooling=False,
-        decoder_hidden_size=32, decoder_num_hidden_layers=2,
-        decoder_num_attention_heads=2, decoder_intermediate_size=128,
-        layer_norm_eps=1e-6, norm_pix_loss=norm_pix_loss)
-    torch.manual_seed(0)
-    hf = transformers.VideoMAEForPreTraining(config).eval()
-    with torch.no_grad():
-        for p in hf.parameters():
-            p.copy_(torch.randn_like(p) * 0.1)
+    hf = hf_pretraining_model(2, norm_pix_loss)
     model = MODELS.build(dict(TINY, norm_target=norm_pix_loss)).eval()
     model.load_state_dict(convert_hf_pretrainer(hf.state_dict()),
                           strict=True)
