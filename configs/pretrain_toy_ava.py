@@ -22,5 +22,6 @@ train_dataloader = dict(
     dataset=dict(
         times=2,
         dataset=dict(_delete_=True, type='UnlabelledVideoDataset',
+                     ann_file='data/toy_ava/annotations/toy_pretrain_list.txt',
                      data_prefix=dict(video='data/toy_ava/videos'),
                      pipeline=train_pipeline)))

@@ -91,7 +91,7 @@ def test_mask_errors_are_clear():
     with pytest.raises(ValueError, match='featmap'):
         VideoMAE(arch=TINY, out_type='featmap')(x, uneven | True)
     with pytest.raises(KeyError, match='unknown arch'):
-        VideoMAE(arch='giant')
+        VideoMAE(arch='gigantic')
     with pytest.raises(KeyError, match='lacks'):
         VideoMAE(arch=dict(embed_dims=64))
 

@@ -1,26 +1,38 @@
-"""Convert a VideoMAE checkpoint from another code base to ours.
+"""Convert a VideoMAE checkpoint from another code base to ours, or ours to
+Hugging Face's.
 
     python tools/convert_checkpoint.py SRC DST \
-        [--to backbone|pretrainer|detector]
+        [--to backbone|pretrainer|recognizer|detector|hf]
 
-Detects the source format (official VideoMAE pre-training or fine-tuned,
-Hugging Face ``transformers`` .bin/.safetensors, mmaction2's vit_mae
-recognizer or AVA detector, or ours), converts it, checks the result
-against our model built with the architecture read from the weights, and
-writes an mmengine checkpoint (``.safetensors`` if DST ends so). Missing,
-unexpected or mis-shaped keys are reported and the tool exits 1. The
-source is read with the safe loader: no pickle code runs.
+Detects the source format (official VideoMAE or VideoMAE V2 pre-training or
+fine-tuned, ViT-g included; Hugging Face ``transformers`` .bin/.safetensors
+or model folder; mmaction2's vit_mae recognizer or AVA detector; ours),
+converts it, checks the result against our model built with the
+architecture read from the weights, and writes an mmengine checkpoint
+(``.safetensors`` if DST ends so). Missing, unexpected or mis-shaped keys
+are reported and the tool exits 1. ``--to hf`` writes DST as a Hugging Face
+folder (``config.json`` + ``model.safetensors``) that ``from_pretrained``
+loads offline; the head counts and input size, which weights do not show,
+come from the standard architectures or ``--num-heads`` & co. The source is
+read with the safe loader: no pickle code runs.
 """
 import argparse
 import os
 import sys
+import time
 
 import torch
+from mmengine.utils import ProgressBar
 
 import videomae_det  # noqa: F401
 from videomae_det.checkpoint import load_checkpoint_file
 from videomae_det.checkpoint.formats import ConversionError, convert, unwrap
+from videomae_det.checkpoint.hf import export_hf
 from videomae_det.models import VideoMAE, VideoMAEPretrainer
+from videomae_det.models.backbones.videomae import ARCH_SETTINGS
+from videomae_det.models.pretrainer import DECODER_SETTINGS
+
+ARCH_NAMES = {a['embed_dims']: n for n, a in ARCH_SETTINGS.items()}
 
 
 def count_layers(sd, prefix: str) -> int:
@@ -29,32 +41,64 @@ def count_layers(sd, prefix: str) -> int:
     return max(ids) + 1 if ids else 0
 
 
-def reference(sd, to: str) -> torch.nn.Module:
-    """Our model with the architecture the weights imply (heads do not
-    change shapes: one head is enough to check them)."""
-    pre = 'backbone.' if to != 'backbone' else ''
-    dims = sd[f'{pre}patch_embed.proj.weight'].shape[0]
-    arch = dict(embed_dims=dims, num_heads=1,
-                num_layers=count_layers(sd, f'{pre}blocks.'))
+def heads(dims: int, given: int, table: dict, needed: bool) -> int:
+    """Head count: given, else the standard one for this width. Weights
+    do not show it: checking shapes needs none, an HF export does."""
+    if given:
+        return given
+    if dims in table:
+        return table[dims]['num_heads']
+    if needed:
+        sys.exit(f'error: no standard head count for width {dims}: pass '
+                 '--num-heads / --decoder-num-heads')
+    return 1
+
+
+def reference(sd, to: str, args) -> torch.nn.Module:
+    """Our model with the architecture the weights imply."""
+    pre = '' if to == 'backbone' else 'backbone.'
+    proj = sd[f'{pre}patch_embed.proj.weight']
+    dims = proj.shape[0]
     hidden = sd[f'{pre}blocks.0.mlp.fc1.weight'].shape[0]
+    std_dims = {a['embed_dims']: a for a in ARCH_SETTINGS.values()}
+    arch = dict(embed_dims=dims, num_layers=count_layers(sd, f'{pre}blocks.'),
+                num_heads=heads(dims, args.num_heads, std_dims,
+                                args.to == 'hf'),
+                # + .5: int(dims * ratio) must give back `hidden` exactly
+                mlp_ratio=(hidden + .5) / dims)
     backbone = dict(
-        type='VideoMAE', arch=arch, mlp_ratio=hidden / dims,
+        type='VideoMAE', arch=arch, tubelet_size=proj.shape[2],
+        patch_size=proj.shape[3], in_channels=proj.shape[1],
+        img_size=args.img_size, num_frames=args.num_frames,
         out_type='pooled' if f'{pre}fc_norm.weight' in sd else 'tokens',
         final_norm=f'{pre}norm.weight' in sd,
         learnable_pos_embed=f'{pre}pos_embed' in sd,
         layer_scale=0.1 if f'{pre}blocks.0.gamma_1' in sd else None,
         qkv_bias=f'{pre}blocks.0.attn.q_bias' in sd)
+    if backbone['learnable_pos_embed']:  # sized to the table's tokens
+        n = sd[f'{pre}pos_embed'].shape[1]
+        backbone.update(num_frames=backbone['tubelet_size'] * n,
+                        img_size=backbone['patch_size'])
     if to == 'pretrainer':
-        dec = dict(embed_dims=sd['decoder.norm.weight'].shape[0],
-                   num_heads=1, num_layers=count_layers(sd, 'decoder.blocks.'))
+        dd = sd['decoder.norm.weight'].shape[0]
+        dec_hidden = sd['decoder.blocks.0.mlp.fc1.weight'].shape[0]
+        dec = dict(embed_dims=dd,
+                   num_heads=heads(dd, args.decoder_num_heads,
+                                   {d['embed_dims']: d for d in
+                                    DECODER_SETTINGS.values()},
+                                   args.to == 'hf'),
+                   num_layers=count_layers(sd, 'decoder.blocks.'),
+                   mlp_ratio=(dec_hidden + .5) / dd)
         return VideoMAEPretrainer(backbone=backbone, decoder=dec)
     backbone.pop('type')
-    if backbone['learnable_pos_embed']:
-        n = sd[f'{pre}pos_embed'].shape[1]
-        backbone.update(num_frames=2 * n, img_size=16)  # sized to n tokens
     model = VideoMAE(**backbone)
-    return model if to == 'backbone' else torch.nn.ModuleDict(
-        dict(backbone=model))
+    if to == 'backbone':
+        return model
+    parts = dict(backbone=model)
+    if 'cls_head.fc_cls.weight' in sd:
+        parts['cls_head'] = torch.nn.ModuleDict(dict(fc_cls=torch.nn.Linear(
+            *sd['cls_head.fc_cls.weight'].shape[::-1])))
+    return torch.nn.ModuleDict(parts)
 
 
 def report(model: torch.nn.Module, sd, to: str) -> list:
@@ -70,38 +114,69 @@ def report(model: torch.nn.Module, sd, to: str) -> list:
     return problems
 
 
+def mib(path: str) -> float:
+    if os.path.isdir(path):
+        return sum(os.path.getsize(os.path.join(path, f))
+                   for f in os.listdir(path)) / 2**20
+    return os.path.getsize(path) / 2**20
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('src')
+    parser.add_argument('src', help='checkpoint file or HF model folder')
     parser.add_argument('dst')
     parser.add_argument('--to', default='backbone',
-                        choices=['backbone', 'pretrainer', 'detector'])
+                        choices=['backbone', 'pretrainer', 'recognizer',
+                                 'detector', 'hf'])
+    parser.add_argument('--num-heads', type=int, default=0)
+    parser.add_argument('--decoder-num-heads', type=int, default=0)
+    parser.add_argument('--img-size', type=int, default=224)
+    parser.add_argument('--num-frames', type=int, default=16)
     args = parser.parse_args()
-    print(f'reading {args.src} ({os.path.getsize(args.src) / 2**20:.1f} '
-          'MiB)')
+    start = time.time()
+    print(f'reading {args.src} ({mib(args.src):.1f} MiB)')
     sd = unwrap(load_checkpoint_file(args.src, map_location='cpu'))
+    to = args.to
+    if to == 'hf':  # the richest of our layouts the source has
+        to = ('pretrainer' if any(k.endswith('encoder_to_decoder.weight')
+                                  for k in sd) else 'recognizer')
     try:
-        out, fmt = convert(sd, args.to)
+        out, fmt = convert(sd, to)
     except ConversionError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
-    print(f'format: {fmt}; {len(sd)} tensors in, {len(out)} out')
-    problems = report(reference(out, args.to), out, args.to)
+    dims = next(v.shape[0] for k, v in out.items()
+                if k.endswith('patch_embed.proj.weight'))
+    print(f'format: {fmt}; arch: {ARCH_NAMES.get(dims, f"{dims} dims")}; '
+          f'{len(sd)} tensors in, {len(out)} out')
+    model = reference(out, to, args)
+    problems = report(model, out, to)
     for p in problems:
         print(f'- {p}')
     if problems:
         print(f'{len(problems)} problem(s): nothing written')
         return 1
+    bar = ProgressBar(len(out))
+    for k in out:  # contiguous copies for writing; shows progress on ViT-g
+        out[k] = out[k].contiguous()
+        bar.update()
+    print()
     params = sum(v.numel() for v in out.values())
-    if args.dst.endswith('.safetensors'):
+    if args.to == 'hf':
+        model.load_state_dict(out, strict=False)
+        try:
+            export_hf(model, args.dst)
+        except KeyError as err:
+            print(f'error: {err}', file=sys.stderr)
+            return 1
+    elif args.dst.endswith('.safetensors'):
         from safetensors.torch import save_file
-        save_file({k: v.contiguous() for k, v in out.items()}, args.dst,
-                  metadata=dict(converted_from=fmt))
+        save_file(out, args.dst, metadata=dict(converted_from=fmt))
     else:
         torch.save(dict(state_dict=out, meta=dict(converted_from=fmt)),
                    args.dst)
     print(f'wrote {args.dst}: {params / 1e6:.1f}M parameters, '
-          f'{os.path.getsize(args.dst) / 2**20:.1f} MiB')
+          f'{mib(args.dst):.1f} MiB, in {time.time() - start:.1f} s')
     return 0
 
 

@@ -12,6 +12,11 @@ written exactly as AVA is laid out on disk:
     OUT_DIR/annotations/toy_{train,val}_excluded_timestamps.csv
     OUT_DIR/annotations/toy_dense_proposals_{train,val}.pkl
     OUT_DIR/annotations/toy_action_list.pbtxt
+    OUT_DIR/annotations/toy_pretrain_list.txt   training videos, unlabelled
+
+``--labelled-videos N`` annotates only the first N training videos (the
+rest still go to the pre-training list): the paper's setting of a little
+labelled data beside more unlabelled video.
 
 Timestamps run 900..910 as AVA's 15-minute segments do (900..1800), with
 keyframes 902..908; proposals are the true boxes jittered plus false
@@ -121,6 +126,8 @@ def main() -> None:
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--videos', type=int, default=8)
     parser.add_argument('--val-videos', type=int, default=2)
+    parser.add_argument('--labelled-videos', type=int, default=None,
+                        help='annotate only this many training videos')
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     out = args.out_dir
@@ -148,13 +155,20 @@ def main() -> None:
         bar.update()
     names = list(videos)
     n_val = args.val_videos
-    write_split(out, 'train', {k: videos[k] for k in names[:-n_val]}, rng)
+    train = names[:-n_val]
+    labelled = train[:args.labelled_videos]
+    write_split(out, 'train', {k: videos[k] for k in labelled}, rng)
     write_split(out, 'val', {k: videos[k] for k in names[-n_val:]}, rng)
     with open(osp.join(out, 'annotations', 'toy_action_list.pbtxt'),
               'w') as f:
         f.writelines(f'item {{\n  name: "{name}"\n  id: {i}\n}}\n'
                      for i, (name, _) in ACTIONS.items())
-    print(f'\nwrote {args.videos} videos ({n_val} for validation) to {out}')
+    with open(osp.join(out, 'annotations', 'toy_pretrain_list.txt'),
+              'w') as f:
+        f.writelines(f'{vid}.mp4\n' for vid in train)
+    print(f'\nwrote {args.videos} videos to {out}: {len(labelled)} '
+          f'labelled and {len(train) - len(labelled)} unlabelled for '
+          f'training, {n_val} for validation')
 
 
 if __name__ == '__main__':

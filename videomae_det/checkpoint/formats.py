@@ -2,22 +2,33 @@
 function per format (state dict in, state dict out).
 
 Our parameter names follow the official VideoMAE release, so its layouts
-need only prefix changes; Hugging Face's and mmaction2's go through the
-rename tables in :mod:`.hf` and :mod:`.mmaction`.
+(and VideoMAE V2's, which are the same, ViT-g included) need only prefix
+changes; Hugging Face's and mmaction2's go through the rename tables in
+:mod:`.hf` and :mod:`.mmaction`.
 
 Targets: ``backbone`` (a bare ``VideoMAE``), ``pretrainer``
-(``VideoMAEPretrainer``: ``backbone.*`` plus the decoder) and ``detector``
-(``backbone.*``, plus ``roi_head.*`` when the source is a detector).
+(``VideoMAEPretrainer``: ``backbone.*`` plus the decoder), ``recognizer``
+(mmaction2 ``Recognizer3D``: ``backbone.*`` plus ``cls_head.fc_cls``),
+``detector`` (``backbone.*`` plus ``roi_head.*`` when the source has one)
+and ``full`` (every part the source has; what ``load_from`` gets).
 """
-from typing import Dict, Tuple
+from typing import Dict, Optional, Tuple
 
+from mmengine.logging import print_log
 from torch import Tensor
 
-from .hf import convert_hf_backbone, convert_hf_pretrainer
+from .hf import (
+    convert_hf_backbone,
+    convert_hf_classifier,
+    convert_hf_pretrainer,
+)
 from .mmaction import convert_mmaction_backbone
 
 StateDict = Dict[str, Tensor]
-TARGETS = ('backbone', 'pretrainer', 'detector')
+TARGETS = ('backbone', 'pretrainer', 'recognizer', 'detector', 'full')
+FOREIGN = ('official_pretrain', 'official_finetune', 'hf_pretrain', 'hf',
+           'mmaction2')
+_DECODER = ('decoder.', 'encoder_to_decoder.', 'mask_token')
 
 
 class ConversionError(ValueError):
@@ -34,9 +45,17 @@ def unwrap(checkpoint: dict) -> StateDict:
 
 
 def detect_format(sd: StateDict) -> str:
-    """One of ``ours``, ``official_pretrain``, ``official_finetune``,
-    ``hf_pretrain``, ``hf``, ``mmaction2``."""
+    """One of ``ours``, ``official_pretrain``, ``official_finetune`` (both
+    also VideoMAE V2's), ``hf_pretrain``, ``hf``, ``mmaction2``.
+
+    Raises:
+        ConversionError: Not a VideoMAE state dict, or VideoMAE V2's cosine
+            attention (``attn.scale``), which our model does not have.
+    """
     keys = set(sd)
+    if any(k.endswith('.attn.scale') for k in keys):
+        raise ConversionError('VideoMAE V2 cosine attention (cos_attn, '
+                              '`attn.scale` weights) is not supported')
     if 'encoder.patch_embed.proj.weight' in keys:
         return 'official_pretrain'
     if any(k.startswith(('videomae.', 'embeddings.patch_embeddings'))
@@ -60,41 +79,39 @@ def _strip(sd: StateDict, prefix: str) -> StateDict:
     return {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)}
 
 
-def _official_pretrain(sd: StateDict) -> Tuple[StateDict, StateDict]:
-    """(backbone, rest of the pre-trainer) from the official layout."""
-    backbone = _strip(sd, 'encoder.')
-    backbone.pop('head.weight', None)
-    backbone.pop('head.bias', None)
-    rest = {k: v for k, v in sd.items() if not k.startswith('encoder.')}
-    return backbone, rest
+def _head(sd: StateDict, prefix: str) -> StateDict:
+    """A linear classifier ``{prefix}weight/bias`` as ``cls_head.fc_cls``."""
+    return {f'cls_head.fc_cls.{k}': sd[prefix + k]
+            for k in ('weight', 'bias') if prefix + k in sd}
 
 
-def _split(sd: StateDict, fmt: str) -> Tuple[StateDict, StateDict, StateDict]:
-    """(backbone, pre-training decoder part, detection head part)."""
+def _split(sd: StateDict, fmt: str) -> Dict[str, StateDict]:
+    """The parts of a state dict in our layout: ``backbone`` (bare keys),
+    ``decoder``, ``roi_head``, ``cls_head`` (full keys)."""
+    pick = lambda *p: {k: v for k, v in sd.items() if k.startswith(p)}  # noqa
     if fmt == 'official_pretrain':
-        backbone, rest = _official_pretrain(sd)
-        return backbone, rest, {}
+        backbone = _strip(sd, 'encoder.')
+        backbone.pop('head.weight', None)
+        backbone.pop('head.bias', None)
+        return dict(backbone=backbone, decoder={
+            k: v for k, v in sd.items() if not k.startswith('encoder.')})
     if fmt == 'official_finetune':
-        return {k: v for k, v in sd.items()
-                if not k.startswith('head.')}, {}, {}
+        return dict(backbone={k: v for k, v in sd.items()
+                              if not k.startswith('head.')},
+                    cls_head=_head(sd, 'head.'))
     if fmt == 'hf_pretrain':
         full = convert_hf_pretrainer(sd)
-        return _strip(full, 'backbone.'), {
-            k: v for k, v in full.items() if not k.startswith('backbone.')
-        }, {}
+        return dict(backbone=_strip(full, 'backbone.'), decoder={
+            k: v for k, v in full.items() if not k.startswith('backbone.')})
     if fmt == 'hf':
-        return convert_hf_backbone(sd), {}, {}
+        return dict(backbone=convert_hf_backbone(sd),
+                    cls_head=convert_hf_classifier(sd))
     if fmt == 'mmaction2':
         inner = _strip(sd, 'backbone.') or sd
-        roi = {k: v for k, v in sd.items() if k.startswith('roi_head.')}
-        return convert_mmaction_backbone(inner), {}, roi
-    if fmt == 'ours':
-        return _strip(sd, 'backbone.'), {
-            k: v for k, v in sd.items()
-            if k.startswith(('decoder.', 'encoder_to_decoder.',
-                             'mask_token'))
-        }, {k: v for k, v in sd.items() if k.startswith('roi_head.')}
-    raise ConversionError(f'unknown format {fmt}')
+        return dict(backbone=convert_mmaction_backbone(inner),
+                    roi_head=pick('roi_head.'), cls_head=pick('cls_head.'))
+    return dict(backbone=_strip(sd, 'backbone.'), decoder=pick(*_DECODER),
+                roi_head=pick('roi_head.'), cls_head=pick('cls_head.'))
 
 
 def convert(sd: StateDict, to: str = 'backbone') -> Tuple[StateDict, str]:
@@ -110,13 +127,57 @@ def convert(sd: StateDict, to: str = 'backbone') -> Tuple[StateDict, str]:
     if to not in TARGETS:
         raise ConversionError(f'--to must be one of {TARGETS}, got {to!r}')
     fmt = detect_format(sd)
-    backbone, decoder, roi = _split(sd, fmt)
+    parts = _split(sd, fmt)
     if to == 'backbone':
-        return backbone, fmt
+        return parts['backbone'], fmt
+    out = _prefix(parts['backbone'], 'backbone.')
     if to == 'pretrainer':
-        if not decoder:
+        if not parts.get('decoder'):
             raise ConversionError(f'a {fmt} checkpoint has no pre-training '
                                   'decoder: convert it --to backbone')
-        return {**_prefix(backbone, 'backbone.'), **decoder}, fmt
-    return {**_prefix(backbone, 'backbone.'), **roi}, fmt
+        return {**out, **parts['decoder']}, fmt
+    if to == 'recognizer':
+        return {**out, **parts.get('cls_head', {})}, fmt
+    if to == 'detector':
+        return {**out, **parts.get('roi_head', {})}, fmt
+    for part in ('decoder', 'roi_head', 'cls_head'):
+        out.update(parts.get(part, {}))
+    return out, fmt
 
+
+def convert_foreign(checkpoint, filename: str = ''):
+    """A loaded checkpoint in our full layout if it is a foreign VideoMAE
+    one (noting the conversion), else unchanged: what ``load_from`` and
+    every mmengine load of a local file sees."""
+    if not isinstance(checkpoint, dict):
+        return checkpoint
+    sd = unwrap(checkpoint)
+    try:
+        fmt = detect_format(sd)
+    except ConversionError:
+        return checkpoint  # not VideoMAE: someone else's weights
+    if fmt not in FOREIGN:
+        return checkpoint
+    out, _ = convert(sd, 'full')
+    print_log(f'{filename}: converted a {fmt} VideoMAE checkpoint to our '
+              f'layout on the fly ({len(sd)} -> {len(out)} tensors)',
+              logger='current')
+    return dict(state_dict=out, meta=dict(converted_from=fmt))
+
+
+def load_backbone_weights(module, checkpoint: str,
+                          prefix: Optional[str] = None) -> None:
+    """``init_cfg=dict(type='Pretrained')`` for ``VideoMAE``: any known
+    format, our own pre-training/detector/recognizer checkpoints included,
+    with or without ``prefix``. Missing and unexpected keys are logged."""
+    from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+    print_log(f'load VideoMAE backbone from {checkpoint}', logger='current')
+    sd = unwrap(_load_checkpoint(checkpoint, map_location='cpu'))
+    if prefix and prefix != 'backbone.' and any(
+            k.startswith(prefix) for k in sd):
+        sd = _strip(sd, prefix)
+    try:
+        sd, fmt = convert(sd, 'backbone')
+    except ConversionError as err:
+        raise ConversionError(f'{checkpoint}: {err}') from None
+    load_state_dict(module, sd, strict=False, logger='current')

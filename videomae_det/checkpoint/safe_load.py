@@ -106,7 +106,8 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
 
     Args:
         filename: A ``.pth``/``.bin`` (torch zip or legacy pickle) or a
-            ``.safetensors`` file.
+            ``.safetensors`` file, or a Hugging Face model folder (its
+            ``model.safetensors`` or ``pytorch_model.bin``).
         map_location: As :func:`torch.load`.
 
     Raises:
@@ -115,6 +116,11 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
             allowlist; the message names the file and the globals.
     """
     filename = os.fspath(filename)
+    if os.path.isdir(filename):
+        for name in ('model.safetensors', 'pytorch_model.bin'):
+            if os.path.isfile(os.path.join(filename, name)):
+                filename = os.path.join(filename, name)
+                break
     if not os.path.isfile(filename):
         raise FileNotFoundError(f'checkpoint not found: {filename}')
     if filename.endswith('.safetensors'):
@@ -138,8 +144,13 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
 
 def load_from_safe_local(filename: str, map_location=None) -> Any:
     """mmengine's scheme for local paths (its log prints the name after
-    ``load_from_``)."""
-    return load_checkpoint_file(os.path.expanduser(filename), map_location)
+    ``load_from_``): safe loading, then foreign VideoMAE layouts (official,
+    V2, Hugging Face, mmaction2) converted to ours, so ``load_from`` and
+    ``init_cfg`` take them as they are."""
+    from .formats import convert_foreign
+    filename = os.path.expanduser(filename)
+    return convert_foreign(load_checkpoint_file(filename, map_location),
+                           filename)
 
 
 def install() -> None:

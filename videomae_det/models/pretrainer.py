@@ -25,6 +25,7 @@ DECODER_SETTINGS = {
     768: dict(embed_dims=384, num_heads=6),
     1024: dict(embed_dims=512, num_heads=8),
     1280: dict(embed_dims=640, num_heads=8),
+    1408: dict(embed_dims=512, num_heads=8, mlp_ratio=48 / 11),  # V2 ViT-g
 }
 
 
@@ -100,8 +101,9 @@ class VideoMAEPretrainer(BaseModel):
 
     Args:
         backbone: A ``VideoMAE`` config (``out_type='tokens'`` is forced).
-        decoder: ``dict(embed_dims, num_layers, num_heads)``; missing keys
-            follow the official defaults for the encoder width, depth 4.
+        decoder: ``dict(embed_dims, num_layers, num_heads[, mlp_ratio])``;
+            missing keys follow the official defaults for the encoder
+            width, depth 4.
         norm_target: Per-cube normalised pixel targets (True, the official
             recipe) or raw pixels in [0, 1].
         data_preprocessor: Normalises the clips and draws the masks,
@@ -139,7 +141,7 @@ class VideoMAEPretrainer(BaseModel):
         self.decoder = VideoMAEDecoder(
             self.dec_dims, dec['num_layers'], dec['num_heads'],
             channels * self.tubelet * self.patch**2,
-            with_cp=self.backbone.with_cp)
+            dec.get('mlp_ratio', 4.), with_cp=self.backbone.with_cp)
         self.norm_target = norm_target
 
     def init_weights(self) -> None:

@@ -19,11 +19,17 @@ from mmdet.registry import MODELS as MMDET_MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-ARCH_SETTINGS: Dict[str, Dict[str, int]] = {
+from ...checkpoint.adapt import adapt_state_dict
+from ...checkpoint.formats import load_backbone_weights
+
+ARCH_SETTINGS: Dict[str, Dict[str, float]] = {
     'small': dict(embed_dims=384, num_layers=12, num_heads=6),
     'base': dict(embed_dims=768, num_layers=12, num_heads=12),
     'large': dict(embed_dims=1024, num_layers=24, num_heads=16),
     'huge': dict(embed_dims=1280, num_layers=32, num_heads=16),
+    # VideoMAE V2's ViT-g (use with patch_size=14)
+    'giant': dict(embed_dims=1408, num_layers=40, num_heads=16,
+                  mlp_ratio=48 / 11),
 }
 OUT_TYPES = ('tokens', 'pooled', 'featmap')
 
@@ -163,8 +169,9 @@ class VideoMAE(BaseModule):
     """VideoMAE ViT backbone (Tong et al., NeurIPS 2022).
 
     Args:
-        arch: ``'small' | 'base' | 'large' | 'huge'`` or a dict with
-            ``embed_dims``, ``num_layers``, ``num_heads``.
+        arch: ``'small' | 'base' | 'large' | 'huge' | 'giant'`` or a dict
+            with ``embed_dims``, ``num_layers``, ``num_heads`` (and
+            optionally ``mlp_ratio``, which then wins).
         img_size: Nominal input side; sizes the learnable position table.
         num_frames: Nominal frame count; sizes the learnable position table.
         patch_size, tubelet_size: The cube is ``tubelet x patch x patch``.
@@ -182,10 +189,15 @@ class VideoMAE(BaseModule):
         final_norm: Apply ``norm`` to tokens/featmap outputs (as the
             official pre-training encoder and mmaction2's AVA feature map).
         with_cp: Checkpoint each block's activations while training.
+        init_cfg: As mmengine's; ``dict(type='Pretrained', checkpoint=...)``
+            takes any VideoMAE checkpoint format
+            (:mod:`videomae_det.checkpoint.formats`), converted on the fly,
+            and any state dict loaded into this module is fitted to its
+            tubelet and token grid (:mod:`videomae_det.checkpoint.adapt`).
     """
 
     def __init__(self,
-                 arch: Union[str, Dict[str, int]] = 'base',
+                 arch: Union[str, Dict[str, float]] = 'base',
                  img_size: int = 224,
                  num_frames: int = 16,
                  patch_size: int = 16,
@@ -219,7 +231,10 @@ class VideoMAE(BaseModule):
         if out_type not in OUT_TYPES:
             raise ValueError(f'out_type {out_type!r} not in {OUT_TYPES}')
         dims, depth = arch['embed_dims'], arch['num_layers']
+        mlp_ratio = arch.get('mlp_ratio', mlp_ratio)
         self.embed_dims, self.num_layers = dims, depth
+        self.num_heads, self.mlp_ratio = arch['num_heads'], mlp_ratio
+        self.img_size, self.num_frames = img_size, num_frames
         self.out_type, self.with_cp = out_type, with_cp
 
         self.patch_embed = PatchEmbed3D(in_channels, dims, tubelet_size,
@@ -232,14 +247,35 @@ class VideoMAE(BaseModule):
         else:
             self.pos_embed = None
         self.pos_drop = nn.Dropout(drop_rate)
-        dpr = torch.linspace(0, drop_path_rate, depth).tolist()
+        # an explicit device: meta-device builds cannot call tolist()
+        dpr = torch.linspace(0, drop_path_rate, depth,
+                             device='cpu').tolist()
         self.blocks = nn.ModuleList(
-            Block(dims, arch['num_heads'], mlp_ratio, qkv_bias, drop_rate,
+            Block(dims, self.num_heads, mlp_ratio, qkv_bias, drop_rate,
                   attn_drop_rate, dpr[i], layer_scale) for i in range(depth))
         self.norm = (nn.LayerNorm(dims, eps=1e-6) if final_norm
                      and out_type != 'pooled' else nn.Identity())
         self.fc_norm = (nn.LayerNorm(dims, eps=1e-6)
                         if out_type == 'pooled' else None)
+
+    def init_weights(self) -> None:
+        """mmengine's initialisation, except ``Pretrained``, which loads any
+        known VideoMAE checkpoint format (converted on the fly)."""
+        cfg = self.init_cfg
+        if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
+            load_backbone_weights(self, cfg['checkpoint'], cfg.get('prefix'))
+            self._is_init = True
+            return
+        super().init_weights()
+
+    def _load_from_state_dict(self, state_dict: dict, prefix: str,
+                              *args, **kwargs) -> None:
+        """Fit the tubelet embedding and a learned position table to this
+        model's input size before loading (every load path comes here)."""
+        table = state_dict.get(prefix + 'pos_embed')
+        adapt_state_dict(self, state_dict, prefix, None if table is None
+                         else sinusoid_table(table.shape[1], table.shape[-1]))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def position_embedding(self, grid: Tuple[int, int, int]) -> Tensor:
         """Position table ``(1, T'*H'*W', D)`` for a token grid."""
