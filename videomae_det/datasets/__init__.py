@@ -1,8 +1,11 @@
 from .ava_video import AVAVideoDecode
+from .rand_augment import VideoRandAugment
 from .transforms import DecodeClips, MultiScaleCropResize
 from .unlabelled_videos import UnlabelledVideoDataset
+from .video_list import CheckedVideoDataset, VideoListError
 
 __all__ = [
-    'AVAVideoDecode', 'DecodeClips', 'MultiScaleCropResize',
-    'UnlabelledVideoDataset'
+    'AVAVideoDecode', 'CheckedVideoDataset', 'DecodeClips',
+    'MultiScaleCropResize', 'UnlabelledVideoDataset', 'VideoListError',
+    'VideoRandAugment'
 ]

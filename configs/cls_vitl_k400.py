@@ -1,0 +1,20 @@
+# VideoMAE ViT-L fine-tuned on Kinetics-400 from its own
+# VideoMAE pre-training (configs/pretrain_vitl_k400.py): the recipe of
+# _base_/cls_vitb_k400.py with this size's depth,
+# drop path 0.2, layer decay 0.8, 50 epochs.
+_base_ = ['_base_/cls_vitb_k400.py']
+
+pretrained = 'checkpoints/videomae_vitl_k400_pretrain.pth'
+model = dict(
+    backbone=dict(arch='large', drop_path_rate=0.2,
+                  init_cfg=dict(checkpoint=pretrained)),
+    cls_head=dict(in_channels=1024))
+optim_wrapper = dict(paramwise_cfg=dict(decay_rate=0.8))
+train_cfg = dict(max_epochs=50)
+param_scheduler = [
+    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
+         end=5, convert_to_iter_based=True),
+    dict(type='CosineAnnealingLR', T_max=45, eta_min=1e-6,
+         by_epoch=True, begin=5, end=50,
+         convert_to_iter_based=True)
+]

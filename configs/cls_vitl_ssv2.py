@@ -1,0 +1,12 @@
+# VideoMAE ViT-L fine-tuned on Something-Something V2 from its own
+# VideoMAE pre-training (configs/pretrain_vitl_ssv2.py): the recipe of
+# _base_/cls_vitb_ssv2.py with this size's depth,
+# drop path 0.2, layer decay 0.8, 40 epochs.
+_base_ = ['_base_/cls_vitb_ssv2.py']
+
+pretrained = 'checkpoints/videomae_vitl_ssv2_pretrain.pth'
+model = dict(
+    backbone=dict(arch='large', drop_path_rate=0.2,
+                  init_cfg=dict(checkpoint=pretrained)),
+    cls_head=dict(in_channels=1024))
+optim_wrapper = dict(paramwise_cfg=dict(decay_rate=0.8))

@@ -1,0 +1,12 @@
+# VideoMAE ViT-S fine-tuned on Something-Something V2 from its own
+# VideoMAE pre-training (configs/pretrain_vits_ssv2.py): the recipe of
+# _base_/cls_vitb_ssv2.py with this size's depth,
+# drop path 0.1, layer decay 0.75, 40 epochs.
+_base_ = ['_base_/cls_vitb_ssv2.py']
+
+pretrained = 'checkpoints/videomae_vits_ssv2_pretrain.pth'
+model = dict(
+    backbone=dict(arch='small', drop_path_rate=0.1,
+                  init_cfg=dict(checkpoint=pretrained)),
+    cls_head=dict(in_channels=384))
+optim_wrapper = dict(paramwise_cfg=dict(decay_rate=0.75))

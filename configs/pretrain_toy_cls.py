@@ -1,0 +1,27 @@
+# Pre-train the toy classifier's backbone (96 dims, 4 blocks, 8px patches,
+# 64px input, 8 frames) on the toy classification set's training videos,
+# without their labels. Make the data with:
+#   python tools/data/make_toy_cls.py data/toy_cls
+_base_ = ['pretrain_toy_clips.py']
+num_frames, img_size = 8, 64
+
+model = dict(
+    backbone=dict(img_size=img_size, num_frames=num_frames, patch_size=8),
+    data_preprocessor=dict(patch_size=8),
+    norm_target=True)
+train_pipeline = [
+    dict(type='DecodeClips', clip_len=num_frames, frame_interval=2,
+         num_clips=2, short_side=img_size),
+    dict(type='MultiScaleCropResize', size=img_size,
+         scales=(1, .875, .75, .66), flip_ratio=0.5),
+    dict(type='PackActionInputs')
+]
+train_dataloader = dict(
+    batch_size=8,
+    dataset=dict(
+        times=1,
+        dataset=dict(_delete_=True, type='UnlabelledVideoDataset',
+                     ann_file='data/toy_cls/toy_cls_train.txt',
+                     data_prefix=dict(video='data/toy_cls'),
+                     pipeline=train_pipeline)))
+auto_scale_lr = dict(base_batch_size=8)
