@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def run_python(args, cwd=ROOT, env=None, timeout=600, check=True):
     """Run ``python args...`` in a fresh interpreter; return the result."""
-    full_env = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
+    full_env = {**os.environ, 'PYTHONPATH': str(ROOT), **(env or {})}
     result = subprocess.run([sys.executable, *args], cwd=cwd, env=full_env,
                             capture_output=True, text=True, timeout=timeout)
     if check and result.returncode != 0:
@@ -62,3 +62,16 @@ def hf_pretraining_model(decoder_layers: int = 2, norm_pix_loss=True):
         for p in hf.parameters():
             p.copy_(torch.randn_like(p) * 0.1)
     return hf
+
+
+def toy_cls_options(data, epochs=1):
+    """--cfg-options pointing the toy classification configs at a set made
+    by tools/data/make_toy_cls.py in ``data``, single-process loaders."""
+    opts = [f'data_root={data}', f'train_cfg.max_epochs={epochs}']
+    for split, ann in (('train', 'train'), ('val', 'val'), ('test', 'val')):
+        loader = f'{split}_dataloader'
+        opts += [f'{loader}.dataset.ann_file={data}/toy_cls_{ann}.txt',
+                 f'{loader}.dataset.data_prefix.video={data}',
+                 f'{loader}.num_workers=0',
+                 f'{loader}.persistent_workers=False']
+    return ['--cfg-options', *opts]

@@ -17,7 +17,7 @@ from mmaction.registry import DATASETS, MODELS, TRANSFORMS
 from mmaction.structures import ActionDataSample
 from mmaction.utils import register_all_modules
 
-from conftest import ROOT, run_python
+from conftest import ROOT, run_python, toy_cls_options
 from videomae_det.datasets import VideoListError
 
 register_all_modules()
@@ -159,19 +159,7 @@ def test_toy_fine_tune_through_train_and_test(tmp_path):
     data = tmp_path / 'toy_cls'
     run_python([str(ROOT / 'tools/data/make_toy_cls.py'), str(data),
                 '--per-class', '4'])
-    opts = ['--cfg-options', f'data_root={data}',
-            f'train_dataloader.dataset.ann_file={data}/toy_cls_train.txt',
-            f'train_dataloader.dataset.data_prefix.video={data}',
-            f'val_dataloader.dataset.ann_file={data}/toy_cls_val.txt',
-            f'val_dataloader.dataset.data_prefix.video={data}',
-            f'test_dataloader.dataset.ann_file={data}/toy_cls_val.txt',
-            f'test_dataloader.dataset.data_prefix.video={data}',
-            'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
-            'train_dataloader.num_workers=0',
-            'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
-            'train_dataloader.persistent_workers=False',
-            'val_dataloader.persistent_workers=False',
-            'test_dataloader.persistent_workers=False']
+    opts = toy_cls_options(data) + ['train_cfg.val_interval=1']
     work = tmp_path / 'work'
     run_python([str(ROOT / 'tools/train.py'),
                 str(ROOT / 'configs/cls_toy_vit-tiny_scratch.py'),

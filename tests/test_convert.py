@@ -485,3 +485,20 @@ def test_mmaction2_ava_detector_to_ours_same_roi_features(tmp_path):
                                atol=1e-5)
     torch.testing.assert_close(feats['ours_scores'], feats['theirs_scores'],
                                rtol=0, atol=1e-5)
+
+
+def test_official_finetuned_checkpoint_loads_into_our_recognizer(tmp_path):
+    """--to recognizer gives exactly the keys of our classification
+    configs' Recognizer3D (backbone + TimeSformerHead.fc_cls)."""
+    from mmaction.utils import register_all_modules
+    from mmengine.config import Config
+    register_all_modules()
+    keys = official_keys(96, 4, patch=8)
+    keys.update({'fc_norm.weight': (96,), 'fc_norm.bias': (96,),
+                 'head.weight': (5, 96), 'head.bias': (5,)})
+    torch.save({'module': random_state(keys)}, tmp_path / 'ft.pth')
+    result = convert(tmp_path / 'ft.pth', tmp_path / 'rec.pth', 'recognizer')
+    assert 'format: official_finetune' in result.stdout
+    cfg = Config.fromfile('configs/cls_toy_vit-tiny.py')
+    cfg.model.backbone.init_cfg = None
+    load(tmp_path / 'rec.pth', MODELS.build(cfg.model))  # strict

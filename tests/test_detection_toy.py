@@ -195,3 +195,15 @@ torch.save({{"state_dict": model.state_dict(), "meta": {{}}}}, "det.pth")
     assert len((tmp_path / 'out.csv').read_text().splitlines()) == 1 + 6
     assert len(decord.VideoReader(str(tmp_path / 'out.mp4'))) == len(
         decord.VideoReader(clips['bikes']))
+
+
+def test_labelled_subset_leaves_the_rest_for_pre_training(tmp_path):
+    run_python([str(ROOT / 'tools/data/make_toy_ava.py'), str(tmp_path),
+                '--videos', '4', '--val-videos', '1', '--labelled-videos',
+                '1'])
+    anno = tmp_path / 'annotations'
+    train_videos = {r.split(',')[0] for r in
+                    (anno / 'toy_train.csv').read_text().splitlines()}
+    assert train_videos == {'toy-000_0'}
+    assert (anno / 'toy_pretrain_list.txt').read_text().split() == [
+        'toy-000_0.mp4', 'toy-001_0.mp4', 'toy-002_0.mp4']

@@ -94,3 +94,5 @@ def apply() -> None:
     patch_multimodal_flag()
     from .checkpoint.safe_load import install
     install()
+    from .engine.reliability import install_atomic_save
+    install_atomic_save()
