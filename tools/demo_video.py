@@ -17,7 +17,6 @@ import argparse
 import csv
 import json
 import os.path as osp
-import pickle
 from typing import Dict, List
 
 import cv2
@@ -36,6 +35,7 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmaction.utils import register_all_modules
 
+from videomae_det.datasets.proposals import read_proposals
 from videomae_det.evaluation.ava import read_label_map
 
 
@@ -51,8 +51,7 @@ def read_boxes(path: str, video: str) -> Dict[int, np.ndarray]:
                 boxes.setdefault(int(float(row[0])), []).append(
                     [float(v) for v in row[1:5]])
         return {k: np.array(v) for k, v in boxes.items()}
-    with open(path, 'rb') as f:
-        data = pickle.load(f)
+    data = read_proposals(path, allow_seconds=True)
     out = {}
     for key, value in data.items():
         if isinstance(key, str):

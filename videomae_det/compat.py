@@ -21,6 +21,11 @@ config does, since mmengine imports custom modules while parsing the config.
    without declaring it; mmcv 2.1.0 is built from source with ops by the
    Makefile (``setuptools<80`` for ``pkg_resources``, ``>=77.0.3`` for
    torch 2.13).
+5. mmengine writes checkpoints straight under their final name (a crash
+   mid-write leaves a truncated file) and mmaction2's ``AVADataset``
+   unpickles proposals with plain ``pickle``: checkpoints are written
+   atomically (:mod:`videomae_det.engine.reliability`) and proposals go
+   through a plain-data reader (:mod:`videomae_det.datasets.proposals`).
 """
 import importlib.util
 import os
@@ -88,6 +93,21 @@ def patch_multimodal_flag() -> None:
     dependency.WITH_MULTIMODAL = False
 
 
+def patch_proposal_loading() -> None:
+    """mmaction2's ``AVADataset`` unpickles the proposals file with plain
+    ``pickle``: route ``.pkl`` files through our plain-data reader."""
+    import mmaction.datasets.ava_dataset as ava
+    from mmengine.fileio import load
+
+    from .datasets.proposals import read_proposals
+
+    def load_proposals(path, *args, **kwargs):
+        if str(path).endswith('.pkl') and not args and not kwargs:
+            return read_proposals(str(path))
+        return load(path, *args, **kwargs)
+    ava.load = load_proposals
+
+
 def apply() -> None:
     """Apply every work-around; idempotent."""
     patch_missing_drn()
@@ -96,3 +116,4 @@ def apply() -> None:
     install()
     from .engine.reliability import install_atomic_save
     install_atomic_save()
+    patch_proposal_loading()

@@ -6,11 +6,13 @@ from typing import List
 from mmaction.registry import DATASETS
 from mmengine.dataset import BaseDataset
 
+from .bad_samples import BadSampleMixin
+
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.webm', '.mkv', '.mov', '.m4v')
 
 
 @DATASETS.register_module()
-class UnlabelledVideoDataset(BaseDataset):
+class UnlabelledVideoDataset(BadSampleMixin, BaseDataset):
     """Videos without labels, from a list file or a folder.
 
     Args:
@@ -20,6 +22,8 @@ class UnlabelledVideoDataset(BaseDataset):
             empty, every video below ``data_prefix['video']`` is used.
         data_prefix: ``dict(video=ROOT)`` joined to relative paths.
         pipeline: Transforms; the first reads ``results['filename']``.
+        skip_bad_samples: Skip (logged, counted) videos that fail to
+            decode instead of stopping with an error naming the file.
 
     Raises:
         FileNotFoundError: The list or folder does not exist.

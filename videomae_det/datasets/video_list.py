@@ -5,7 +5,8 @@ malformed line dies as ``ValueError: too many values to unpack`` with no
 file or line. This subclass reads the same format (and ``multi_class``
 lists) and raises :class:`VideoListError` naming ``file:line`` and what is
 wrong: a missing or non-integer label, a label outside ``num_classes``, an
-empty list.
+empty list. A video that fails to decode is named too
+(:mod:`.bad_samples`).
 """
 import os.path as osp
 from typing import List
@@ -13,14 +14,17 @@ from typing import List
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
 
+from .bad_samples import BadSampleMixin
+
 
 class VideoListError(ValueError):
     """A malformed video list; the message names the file and line."""
 
 
 @DATASETS.register_module()
-class CheckedVideoDataset(VideoDataset):
-    """``VideoDataset`` (same arguments) with line-precise errors."""
+class CheckedVideoDataset(BadSampleMixin, VideoDataset):
+    """``VideoDataset`` (same arguments) with line-precise errors, and
+    ``skip_bad_samples`` (:mod:`.bad_samples`)."""
 
     def load_data_list(self) -> List[dict]:
         path = self.ann_file

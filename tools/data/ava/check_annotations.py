@@ -13,13 +13,12 @@ Works offline; shows progress.
 import argparse
 import os
 import os.path as osp
-import pickle
 import sys
 from collections import Counter
 
-import numpy as np
 from mmengine.utils import ProgressBar
 
+from videomae_det.datasets.proposals import read_proposals
 from videomae_det.evaluation.ava import AVAFormatError, read_label_map
 from videomae_det.evaluation.ava.io import check_row
 
@@ -64,21 +63,11 @@ def check(args) -> list:
             bar.update()
         print()
     if args.proposals:
-        with open(args.proposals, 'rb') as f:
-            proposals = pickle.load(f)
-        if not isinstance(proposals, dict):
-            problems.append(f'{args.proposals}: expected a dict of '
-                            f'"video,time" -> array (N, 4|5), got '
-                            f'{type(proposals).__name__}')
+        try:
+            proposals = read_proposals(args.proposals)
+        except AVAFormatError as err:
+            problems.append(str(err))
         else:
-            for key, boxes in proposals.items():
-                boxes = np.asarray(boxes)
-                if boxes.ndim != 2 or boxes.shape[1] not in (4, 5) or \
-                        (boxes[:, :4] < 0).any() or (boxes[:, :4] > 1).any():
-                    problems.append(f'{args.proposals}: {key!r} holds an '
-                                    f'array of shape {boxes.shape} (need '
-                                    '(N, 4|5), boxes in [0, 1])')
-                    break
             keys = {f'{r[0]},{int(r[1]):04d}' for r in rows}
             missing = sorted(keys - set(proposals))
             if missing:

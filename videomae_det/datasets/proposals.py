@@ -1,0 +1,66 @@
+"""AVA person proposals (``dict`` of ``'video,time'`` -> ``(N, 4|5)``
+arrays in [0, 1]) read without running code, checked key by key.
+
+A proposals ``.pkl`` is a pickle, so it is as untrusted as a checkpoint:
+only dicts, lists, tuples, numbers, strings and numpy arrays unpickle; any
+other global is refused naming the file. mmaction2's ``AVADataset`` loads
+its proposals through this reader (see :mod:`videomae_det.compat`).
+"""
+import io
+import pickle
+from typing import Dict
+
+import numpy as np
+
+from ..checkpoint.safe_load import SAFE_NAMES
+from ..evaluation.ava.io import AVAFormatError
+
+
+class _NumpyOnly(pickle.Unpickler):
+
+    def find_class(self, module: str, name: str):
+        if f'{module}.{name}' in SAFE_NAMES and 'HistoryBuffer' not in name:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f'global {module}.{name} is not allowed')
+
+
+def read_proposals(path: str, allow_seconds: bool = False
+                   ) -> Dict[str, np.ndarray]:
+    """Load and check a proposals file (``allow_seconds``: integer keys,
+    seconds of one video, are accepted too).
+
+    Raises:
+        AVAFormatError: Not a pickle of plain data, not a dict, or an entry
+            whose key is not ``video,time`` or whose boxes are not an
+            ``(N, 4|5)`` array with coordinates in [0, 1]; the message
+            names the file and the key.
+    """
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        proposals = _NumpyOnly(io.BytesIO(data)).load()
+    except Exception as err:  # any unpickling failure: say which file
+        raise AVAFormatError(f'{path}: not a proposals pickle of plain data '
+                             f'({type(err).__name__}: {err})') from None
+    if not isinstance(proposals, dict):
+        raise AVAFormatError(f'{path}: expected a dict of "video,time" -> '
+                             f'array (N, 4|5), got {type(proposals).__name__}')
+    for key, boxes in proposals.items():
+        video, _, time = str(key).rpartition(',')
+        if allow_seconds and isinstance(key, int):
+            pass
+        elif not isinstance(key, str) or not video or not time.isdigit():
+            raise AVAFormatError(f'{path}: key {key!r} is not "video,time"')
+        try:
+            arr = np.asarray(boxes, dtype=np.float32)
+        except (TypeError, ValueError):
+            arr = np.zeros((0, 0))
+        if arr.ndim != 2 or arr.shape[1] not in (4, 5) or \
+                not np.isfinite(arr).all() or (arr[:, :4] < 0).any() or \
+                (arr[:, :4] > 1).any():
+            raise AVAFormatError(
+                f'{path}: {key!r} holds {type(boxes).__name__} of shape '
+                f'{getattr(arr, "shape", "?")}; need an (N, 4|5) array with '
+                'boxes in [0, 1]')
+        proposals[key] = arr
+    return proposals
