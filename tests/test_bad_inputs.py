@@ -181,3 +181,24 @@ def test_fuzz_evaluation_cli(tmp_path, rows):
     assert result.returncode in (0, 1, 2), result.stderr  # 2: bad input
     assert result.returncode != 2 or 'error: ' in result.stderr
     assert 'Traceback' not in result.stderr, result.stderr
+
+
+def test_missing_ava_frames_name_the_folder(tmp_path):
+    """The toy AVA set with one frame folder gone: the sample names it."""
+    toy = tmp_path / 'toy_ava'
+    run_python([str(ROOT / 'tools/data/make_toy_ava.py'), str(toy),
+                '--videos', '2', '--val-videos', '1'])
+    shutil.rmtree(toy / 'rawframes' / 'toy-001_0')
+    from mmengine.config import Config
+    cfg = Config.fromfile(str(ROOT / 'configs' / 'ava_toy_vit-tiny.py'))
+    ds = cfg.val_dataloader.dataset
+    anno = toy / 'annotations'
+    ds.update(ann_file=str(anno / 'toy_val.csv'),
+              exclude_file=str(anno / 'toy_val_excluded_timestamps.csv'),
+              label_file=str(anno / 'toy_action_list.pbtxt'),
+              proposal_file=str(anno / 'toy_dense_proposals_val.pkl'),
+              data_prefix=dict(img=str(toy / 'rawframes')))
+    dataset = DATASETS.build(ds)
+    assert type(dataset).__name__ == 'CheckedAVADataset'
+    with pytest.raises(SampleLoadError, match=r'toy-001_0: cannot load'):
+        dataset[0]

@@ -115,3 +115,13 @@ def test_non_finite_loss_stops_with_the_iteration_or_is_skipped(
     assert 'step skipped (1 so far)' in result.stdout + result.stderr
     weights = load_checkpoint_file(work / 'epoch_2.pth')['state_dict']
     assert all(torch.isfinite(v).all() for v in weights.values())
+
+
+def test_a_config_key_that_does_not_exist_is_named():
+    result = run_python(['tools/train.py', CONFIG, '--cfg-options',
+                         'trian_cfg.max_epochs=3'], check=False)
+    assert result.returncode != 0
+    assert "'trian_cfg' is not in" in result.stderr
+    result = run_python(['tools/train.py', CONFIG, '--cfg-options',
+                         'model.bakbone.arch=small'], check=False)
+    assert "'model.bakbone' is not in" in result.stderr

@@ -116,3 +116,25 @@ def test_no_load_path_unpickles_unrestricted():
     for path in [*(ROOT / 'videomae_det').rglob('*.py'),
                  *(ROOT / 'tools').rglob('*.py')]:
         assert needle not in path.read_text().replace(' ', ''), path
+
+
+@pytest.mark.parametrize('tool', ['convert', 'test', 'demo_backbone',
+                                  'demo_video'])
+def test_converter_test_tool_and_demos_refuse_code(tmp_path, tool):
+    evil, marker = tmp_path / 'evil.pth', tmp_path / 'ran'
+    write_evil(evil, marker)
+    args = {
+        'convert': ['tools/convert_checkpoint.py', str(evil),
+                    str(tmp_path / 'out.pth')],
+        'test': ['tools/test.py',
+                 str(ROOT / 'configs' / 'toy_cls_vit-tiny.py'), str(evil)],
+        'demo_backbone': ['tools/demo_backbone.py', '--arch', 'small',
+                          '--checkpoint', str(evil)],
+        'demo_video': ['tools/demo_video.py', 'no_video.mp4',
+                       str(ROOT / 'configs' / 'ava_toy_vit-tiny.py'),
+                       str(evil), '--boxes', 'none.csv'],
+    }[tool]
+    result = run_python(args, check=False)
+    assert result.returncode != 0
+    assert f'{evil}: refused to load' in result.stderr + result.stdout
+    assert not marker.exists()

@@ -72,7 +72,7 @@ model = dict(
             pos_weight=1.0)),
     test_cfg=dict(rcnn=None))
 
-dataset_type = 'AVADataset'
+dataset_type = 'CheckedAVADataset'  # mmaction2's, with bad-sample handling
 train_pipeline = [
     dict(type='SampleAVAFrames', clip_len=16, frame_interval=4),
     dict(type='RawFrameDecode'),

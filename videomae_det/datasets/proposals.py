@@ -24,6 +24,21 @@ class _NumpyOnly(pickle.Unpickler):
         raise pickle.UnpicklingError(f'global {module}.{name} is not allowed')
 
 
+def load_plain(path: str):
+    """Unpickle a file that may hold only plain data and numpy arrays.
+
+    Raises:
+        AVAFormatError: Anything else, naming the file.
+    """
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        return _NumpyOnly(io.BytesIO(data)).load()
+    except Exception as err:  # any unpickling failure: say which file
+        raise AVAFormatError(f'{path}: not a proposals pickle of plain data '
+                             f'({type(err).__name__}: {err})') from None
+
+
 def read_proposals(path: str, allow_seconds: bool = False
                    ) -> Dict[str, np.ndarray]:
     """Load and check a proposals file (``allow_seconds``: integer keys,
@@ -35,13 +50,7 @@ def read_proposals(path: str, allow_seconds: bool = False
             ``(N, 4|5)`` array with coordinates in [0, 1]; the message
             names the file and the key.
     """
-    with open(path, 'rb') as f:
-        data = f.read()
-    try:
-        proposals = _NumpyOnly(io.BytesIO(data)).load()
-    except Exception as err:  # any unpickling failure: say which file
-        raise AVAFormatError(f'{path}: not a proposals pickle of plain data '
-                             f'({type(err).__name__}: {err})') from None
+    proposals = load_plain(path)
     if not isinstance(proposals, dict):
         raise AVAFormatError(f'{path}: expected a dict of "video,time" -> '
                              f'array (N, 4|5), got {type(proposals).__name__}')

@@ -7,16 +7,36 @@ import torch
 from mmengine.config import Config
 
 
+def check_option_keys(cfg: Config, options: dict, path: str) -> None:
+    """Raise ``KeyError`` for an option whose parent path is missing."""
+    for key in options:
+        node, parts = cfg, key.split('.')
+        for depth, part in enumerate(parts[:-1]):
+            if isinstance(node, (list, tuple)) and part.isdigit() and \
+                    int(part) < len(node):
+                node = node[int(part)]
+            elif isinstance(node, (dict, Config)) and part in node and \
+                    node[part] is not None:
+                node = node[part]
+            else:
+                raise KeyError(f'--cfg-options {key}: '
+                               f'{".".join(parts[:depth + 1])!r} is not in '
+                               f'{path}')
+
+
 def load_config(path: str, cfg_options: Optional[dict], launcher: str,
                 work_dir: Optional[str]) -> Config:
     """Read a config, apply ``--cfg-options``, launcher and work dir, and
     check that its AVA class settings agree.
 
-    Unknown keys in ``--cfg-options`` are merged as mmengine does; the work
-    dir defaults to ``./work_dirs/<config name>`` as in mmaction2.
+    A ``--cfg-options`` key whose path does not exist up to its last part
+    (``trian_cfg.max_epochs``, ``model.bakbone.arch``) is an error naming
+    it; a new last part is merged as mmengine does (a new argument). The
+    work dir defaults to ``./work_dirs/<config name>`` as in mmaction2.
     """
     cfg = Config.fromfile(path)
     if cfg_options:
+        check_option_keys(cfg, cfg_options, path)
         cfg.merge_from_dict(cfg_options)
     from ..datasets.ava_checks import check_ava_config
     check_ava_config(cfg)

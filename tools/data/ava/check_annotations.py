@@ -18,7 +18,7 @@ from collections import Counter
 
 from mmengine.utils import ProgressBar
 
-from videomae_det.datasets.proposals import read_proposals
+from videomae_det.datasets.proposals import load_plain, read_proposals
 from videomae_det.evaluation.ava import AVAFormatError, read_label_map
 from videomae_det.evaluation.ava.io import check_row
 
@@ -67,7 +67,11 @@ def check(args) -> list:
             proposals = read_proposals(args.proposals)
         except AVAFormatError as err:
             problems.append(str(err))
-        else:
+            try:  # still list the keyframes without proposals
+                proposals = load_plain(args.proposals)
+            except AVAFormatError:
+                proposals = None
+        if isinstance(proposals, dict):
             keys = {f'{r[0]},{int(r[1]):04d}' for r in rows}
             missing = sorted(keys - set(proposals))
             if missing:
