@@ -120,14 +120,15 @@ def test_no_load_path_unpickles_unrestricted():
 
 @pytest.mark.parametrize('tool', ['convert', 'test', 'demo_backbone',
                                   'demo_video'])
-def test_converter_test_tool_and_demos_refuse_code(tmp_path, tool):
+def test_converter_test_tool_and_demos_refuse_code(tmp_path, tool, ann_file):
     evil, marker = tmp_path / 'evil.pth', tmp_path / 'ran'
     write_evil(evil, marker)
     args = {
         'convert': ['tools/convert_checkpoint.py', str(evil),
                     str(tmp_path / 'out.pth')],
         'test': ['tools/test.py',
-                 str(ROOT / 'configs' / 'toy_cls_vit-tiny.py'), str(evil)],
+                 str(ROOT / 'configs' / 'toy_cls_vit-tiny.py'), str(evil),
+                 '--cfg-options', *data_options(ann_file)],
         'demo_backbone': ['tools/demo_backbone.py', '--arch', 'small',
                           '--checkpoint', str(evil)],
         'demo_video': ['tools/demo_video.py', 'no_video.mp4',
