@@ -54,11 +54,12 @@ demo: install
 	@$(PY) -c "import json; p, s = (json.load(open(f'$(DEMO)/{r}/map.json'))['mAP'] for r in ('pretrained', 'scratch')); print(f'toy AVA frame-mAP@0.5: VideoMAE pre-trained {p:.4f}, from scratch {s:.4f}; chart: $(DEMO)/pretrained/per_class_ap.png')"
 
 # Classification in miniature: a generated labelled toy set (5 motions, 300
-# clips), VideoMAE pre-training on its training clips, fine-tuning from that
-# checkpoint, and the same classifier from scratch; top-1 of both.
+# clips, 400 more unlabelled), VideoMAE pre-training on its training and
+# unlabelled clips, fine-tuning from that checkpoint, and the same
+# classifier from scratch; top-1 of both.
 CLS := work_dirs/toy_cls
 demo-cls: install
-	$(PY) tools/data/make_toy_cls.py data/toy_cls
+	$(PY) tools/data/make_toy_cls.py data/toy_cls --unlabelled 400
 	$(PY) tools/train.py configs/pretrain_toy_cls.py --work-dir $(CLS)/pretrain
 	for c in cls_toy_vit-tiny cls_toy_vit-tiny_scratch; do \
 	    $(PY) tools/train.py configs/$$c.py --work-dir $(CLS)/$$c && \

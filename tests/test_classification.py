@@ -155,17 +155,37 @@ def test_flops_match_the_paper():
             path, flops.total())
 
 
-def test_toy_fine_tune_through_train_and_test(tmp_path):
+def test_toy_pretrain_fine_tune_and_test_through_the_tools(tmp_path):
+    """The demo-cls chain in miniature: the generated set (labelled lists
+    plus a pre-training list with the unlabelled clips), pre-training on
+    it, fine-tuning from that checkpoint, multi-view testing."""
     data = tmp_path / 'toy_cls'
     run_python([str(ROOT / 'tools/data/make_toy_cls.py'), str(data),
-                '--per-class', '4'])
-    opts = toy_cls_options(data) + ['train_cfg.val_interval=1']
-    work = tmp_path / 'work'
+                '--per-class', '4', '--unlabelled', '3'])
+    train = (data / 'toy_cls_train.txt').read_text().splitlines()
+    pretrain = (data / 'toy_cls_pretrain.txt').read_text().splitlines()
+    assert len(train) == 15 and len(pretrain) == 18
+    assert [line.split()[0] for line in train] == pretrain[:15]
+    assert all((data / p).is_file() for p in pretrain)
+    pre = tmp_path / 'pre'
     run_python([str(ROOT / 'tools/train.py'),
-                str(ROOT / 'configs/cls_toy_vit-tiny_scratch.py'),
-                '--work-dir', str(work), *opts])
-    result = run_python([str(ROOT / 'tools/test.py'),
-                         str(ROOT / 'configs/cls_toy_vit-tiny_scratch.py'),
+                str(ROOT / 'configs/pretrain_toy_cls.py'), '--work-dir',
+                str(pre), '--cfg-options', 'train_cfg.max_epochs=1',
+                f'train_dataloader.dataset.dataset.ann_file={data}/'
+                'toy_cls_pretrain.txt',
+                f'train_dataloader.dataset.dataset.data_prefix.video={data}',
+                'train_dataloader.num_workers=0',
+                'train_dataloader.persistent_workers=False'])
+    config = str(ROOT / 'configs/cls_toy_vit-tiny.py')
+    opts = toy_cls_options(data) + [
+        'train_cfg.val_interval=1',
+        f'model.backbone.init_cfg.checkpoint={pre}/epoch_1.pth']
+    work = tmp_path / 'work'
+    result = run_python([str(ROOT / 'tools/train.py'), config,
+                         '--work-dir', str(work), *opts])
+    assert f'load VideoMAE backbone from {pre}/epoch_1.pth' in (
+        result.stdout + result.stderr)
+    result = run_python([str(ROOT / 'tools/test.py'), config,
                          str(work / 'epoch_1.pth'), '--work-dir', str(work),
                          *opts])
     out = result.stdout + result.stderr
