@@ -341,6 +341,39 @@ def test_export_classifier_to_hf_through_the_tool(tmp_path):
         assert torch.equal(back[k], v), k
 
 
+def test_hf_classifier_bin_to_recognizer_same_logits(tmp_path):
+    """An HF ``VideoMAEForVideoClassification`` saved as
+    ``pytorch_model.bin`` (random weights, biases included) -> the tool
+    -> our backbone + head: equal logits."""
+    transformers = pytest.importorskip('transformers')
+    config = transformers.VideoMAEConfig(
+        image_size=32, num_frames=4, hidden_size=64, num_hidden_layers=2,
+        num_attention_heads=4, intermediate_size=256, use_mean_pooling=True,
+        num_labels=5, layer_norm_eps=1e-6)
+    torch.manual_seed(0)
+    hf = transformers.VideoMAEForVideoClassification(config).eval()
+    with torch.no_grad():
+        for p in hf.parameters():
+            p.copy_(torch.randn_like(p) * 0.1)
+    hf.save_pretrained(tmp_path / 'hf', safe_serialization=False)
+    assert (tmp_path / 'hf' / 'pytorch_model.bin').is_file()
+    result = convert(tmp_path / 'hf', tmp_path / 'rec.pth', 'recognizer')
+    assert 'format: hf' in result.stdout
+    sd = load_checkpoint_file(tmp_path / 'rec.pth')['state_dict']
+    backbone = MODELS.build(dict(type='VideoMAE', arch=TINY,
+                                 out_type='pooled')).eval()
+    backbone.load_state_dict({k[9:]: v for k, v in sd.items()
+                              if k.startswith('backbone.')})
+    head = torch.nn.Linear(64, 5)
+    head.load_state_dict({k[16:]: v for k, v in sd.items()
+                          if k.startswith('cls_head.fc_cls.')})
+    x = torch.randn(2, 3, 4, 32, 32)
+    with torch.no_grad():
+        torch.testing.assert_close(head(backbone(x)),
+                                   hf(x.transpose(1, 2)).logits,
+                                   rtol=0, atol=1e-5)
+
+
 def test_export_refuses_what_hf_cannot_hold(tmp_path):
     from videomae_det.checkpoint.hf import export_hf
     model = MODELS.build(dict(type='VideoMAE', arch=TINY, layer_scale=0.1))
