@@ -31,7 +31,7 @@ FRAMES, SIZE = 32, 64
 
 def texture(rng: np.random.Generator, size: int, cells: int,
             spread: int) -> np.ndarray:
-    """A smooth random ``(size, size, 3)`` uint8 texture."""
+    """A smooth random ``(size, size, 3)`` float32 texture in [0, spread)."""
     noise = rng.integers(0, spread, (cells, cells, 3)).astype(np.float32)
     return cv2.resize(noise, (size, size), interpolation=cv2.INTER_LINEAR)
 
