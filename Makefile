@@ -10,7 +10,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo demo-cls test lint bench clean
+.PHONY: install demo demo-seeds demo-cls test lint bench clean
 
 $(STAMP): setup.py pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,24 @@ demo: install
 	    --work-dir $(DEMO)/scratch --ava-csv $(DEMO)/scratch/detections.csv
 	$(call EVAL,$(DEMO)/scratch)
 	@$(PY) -c "import json; p, s = (json.load(open(f'$(DEMO)/{r}/map.json'))['mAP'] for r in ('pretrained', 'scratch')); print(f'toy AVA frame-mAP@0.5: VideoMAE pre-trained {p:.4f}, from scratch {s:.4f}; chart: $(DEMO)/pretrained/per_class_ap.png')"
+
+# The run-to-run spread of that comparison: both arms again with other
+# seeds, sharing `make demo`'s pre-training checkpoint (run it first).
+SEEDS ?= 1 2
+demo-seeds: install
+	for s in $(SEEDS); do for arm in pretrained scratch; do \
+	    w=$(DEMO)/seed$$s/$$arm; init=model.backbone.init_cfg; \
+	    if [ $$arm = scratch ]; then init=$$init=None; \
+	    else init=$$init.checkpoint=$(DEMO)/pretrain/epoch_40.pth; fi; \
+	    $(PY) tools/train.py configs/ava_toy_vit-tiny.py --work-dir $$w \
+	        --cfg-options randomness.seed=$$s $$init && \
+	    $(PY) tools/test.py configs/ava_toy_vit-tiny.py $$w/epoch_40.pth \
+	        --work-dir $$w --ava-csv $$w/detections.csv && \
+	    $(call EVAL,$$w) || exit 1; \
+	done; done
+	@$(PY) -c "import glob, json, numpy as np; \
+	m = {a: [json.load(open(f))['mAP'] for f in sorted(glob.glob(f'$(DEMO)/{a}/map.json') + glob.glob(f'$(DEMO)/seed*/{a}/map.json'))] for a in ('pretrained', 'scratch')}; \
+	[print(f'toy AVA frame-mAP@0.5, {a}: ' + ' '.join(f'{v:.4f}' for v in m[a]) + f'  mean {np.mean(m[a]):.4f} +- {np.std(m[a]):.4f}') for a in m]"
 
 # Classification in miniature: a generated labelled toy set (5 motions, 300
 # clips, 400 more unlabelled), VideoMAE pre-training on its training and
