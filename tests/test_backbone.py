@@ -112,10 +112,22 @@ def test_learnable_pos_embed_interpolates_in_3d():
                                torch.full((1, 60, 64), 0.5))
 
 
-def test_fixed_pos_table_follows_token_count():
-    model = VideoMAE(arch=TINY)
-    torch.testing.assert_close(model.position_embedding((3, 2, 2)),
-                               sinusoid_table(12, 64))
+def test_fixed_pos_table_is_the_nominal_grids_resampled():
+    """The official table at the nominal grid; elsewhere that table
+    resampled (mmaction2 equality: test_convert), never a 1-D sinusoid
+    recomputed for the new token count, which would move every token's
+    code once the grid is wider (AVA's 256x341 test frames)."""
+    model = VideoMAE(arch=TINY, img_size=32, num_frames=4)
+    torch.testing.assert_close(model.position_embedding((2, 2, 2)),
+                               sinusoid_table(8, 64))
+    wide = model.position_embedding((2, 2, 3))
+    assert wide.shape == (1, 12, 64)
+    assert not torch.allclose(wide, sinusoid_table(12, 64))
+    # the corner tokens of each frame keep their nominal codes exactly in
+    # height (2 -> 2 rows is the identity), and frames are not mixed
+    nominal = sinusoid_table(8, 64).reshape(2, 2, 2, 64)
+    torch.testing.assert_close(wide.reshape(2, 2, 3, 64)[:, :, 1],
+                               nominal.mean(2), atol=0.05, rtol=0)
 
 
 @pytest.mark.parametrize('dtype', [None, torch.bfloat16, torch.float16])

@@ -14,6 +14,9 @@ from videomae_det.checkpoint import load_checkpoint_file
 from videomae_det.models.masking import make_mask
 
 TINY = dict(embed_dims=64, num_layers=2, num_heads=4)
+# the nominal input of the reference models below (32 px, 4 frames): our
+# position table is theirs only at the same nominal size
+TINY_32 = dict(arch=TINY, img_size=32, num_frames=4)
 
 
 def convert(src, dst, to, check=True):
@@ -35,7 +38,7 @@ def test_hf_pretraining_folder_to_pretrainer_same_outputs(tmp_path):
     assert 'format: hf_pretrain' in result.stdout
     ours = load(tmp_path / 'ours.pth', MODELS.build(dict(
         type='VideoMAEPretrainer', backbone=dict(type='VideoMAE',
-                                                 arch=TINY),
+                                                 **TINY_32),
         decoder=dict(embed_dims=32, num_layers=1, num_heads=2))))
     x = torch.randn(2, 3, 4, 32, 32)
     mask = make_mask('tube', 2, (2, 2, 2), 0.5,
@@ -98,10 +101,14 @@ def test_mmaction2_vit_mae_recognizer_to_backbone(tmp_path):
     result = convert(tmp_path / 'mm.pth', tmp_path / 'ours.pth', 'backbone')
     assert 'format: mmaction2' in result.stdout
     ours = load(tmp_path / 'ours.pth', MODELS.build(dict(
-        type='VideoMAE', arch=TINY, out_type='pooled')))
-    x = torch.randn(2, 3, 4, 32, 32)
-    with torch.no_grad():
-        torch.testing.assert_close(ours(x), theirs(x), rtol=0, atol=1e-5)
+        type='VideoMAE', arch=TINY, img_size=32, num_frames=4,
+        out_type='pooled')))
+    # the nominal size, and a non-square one (position tables resampled)
+    for shape in ((32, 32), (48, 64)):
+        x = torch.randn(2, 3, 4, *shape)
+        with torch.no_grad():
+            torch.testing.assert_close(ours(x), theirs(x), rtol=0,
+                                       atol=1e-5)
 
 
 def test_unknown_or_broken_checkpoints_are_reported(tmp_path):
@@ -218,7 +225,8 @@ def test_official_finetuned_logits_equal(arch):
     ours_sd, _ = convert(sd, 'recognizer')
     backbone = MODELS.build(dict(
         type='VideoMAE', out_type='pooled', patch_size=arch['patch'],
-        layer_scale=0.1, mlp_ratio=arch['mlp_ratio'],
+        img_size=2 * arch['patch'], num_frames=4, layer_scale=0.1,
+        mlp_ratio=arch['mlp_ratio'],
         arch=dict(embed_dims=arch['dims'], num_layers=arch['depth'],
                   num_heads=arch['heads'])))
     head = torch.nn.Linear(arch['dims'], 7)
@@ -242,7 +250,8 @@ def test_official_pretraining_reconstruction_and_loss_equal(tmp_path):
     assert 'format: official_pretrain' in result.stdout
     ours = load(tmp_path / 'ours.pth', MODELS.build(dict(
         type='VideoMAEPretrainer', backbone=dict(type='VideoMAE', arch=TINY,
-                                                 patch_size=8),
+                                                 patch_size=8, img_size=16,
+                                                 num_frames=4),
         decoder=dict(embed_dims=32, num_layers=2, num_heads=2),
         data_preprocessor=dict(type='MaskedVideoDataPreprocessor',
                                mean=[123.675, 116.28, 103.53],
@@ -315,7 +324,7 @@ def test_export_classifier_to_hf_through_the_tool(tmp_path):
     bit-identical."""
     transformers = pytest.importorskip('transformers')
     torch.manual_seed(0)
-    backbone = MODELS.build(dict(type='VideoMAE', arch=TINY,
+    backbone = MODELS.build(dict(type='VideoMAE', **TINY_32,
                                  out_type='pooled'))
     head = torch.nn.Linear(64, 5)
     sd = {f'backbone.{k}': v for k, v in backbone.state_dict().items()}
@@ -360,7 +369,7 @@ def test_hf_classifier_bin_to_recognizer_same_logits(tmp_path):
     result = convert(tmp_path / 'hf', tmp_path / 'rec.pth', 'recognizer')
     assert 'format: hf' in result.stdout
     sd = load_checkpoint_file(tmp_path / 'rec.pth')['state_dict']
-    backbone = MODELS.build(dict(type='VideoMAE', arch=TINY,
+    backbone = MODELS.build(dict(type='VideoMAE', **TINY_32,
                                  out_type='pooled')).eval()
     backbone.load_state_dict({k[9:]: v for k, v in sd.items()
                               if k.startswith('backbone.')})
@@ -465,9 +474,12 @@ def test_learned_position_table_resampled_or_refused(monkeypatch):
     assert logged[-1].startswith('dropped pos_embed: the fixed sinusoid')
 
 
-def test_mmaction2_ava_detector_to_ours_same_roi_features(tmp_path):
+@pytest.mark.parametrize('shape', [(64, 64), (80, 112)])
+def test_mmaction2_ava_detector_to_ours_same_roi_features(tmp_path, shape):
     """mmaction2's own VideoMAE AVA detector (its shipped config, reduced
-    width) -> the tool -> our detector: equal RoI features and scores."""
+    width) -> the tool -> our detector: equal RoI features and scores, at
+    the nominal input size and at a wider one (AVA tests at short side
+    256 on a 224 model: the position table is resampled)."""
     import importlib.util
     import os.path as osp
 
@@ -500,10 +512,10 @@ def test_mmaction2_ava_detector_to_ours_same_roi_features(tmp_path):
     ours = MODELS.build(ours_cfg.model)
     ours = load(tmp_path / 'ours.pth', ours)
     sample = ActionDataSample()
-    sample.set_metainfo(dict(img_shape=(64, 64)))
+    sample.set_metainfo(dict(img_shape=shape))
     sample.proposals = InstanceData(bboxes=torch.tensor(
         [[2., 4., 30., 50.], [20., 10., 60., 62.]]))
-    data = dict(inputs=[torch.randint(0, 255, (3, 4, 64, 64),
+    data = dict(inputs=[torch.randint(0, 255, (3, 4, *shape),
                                       dtype=torch.uint8)],
                 data_samples=[sample])
     feats = {}

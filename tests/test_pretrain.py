@@ -16,7 +16,8 @@ from videomae_det.models.pretrainer import patchify, unpatchify
 TINY = dict(
     type='VideoMAEPretrainer',
     backbone=dict(type='VideoMAE',
-                  arch=dict(embed_dims=64, num_layers=2, num_heads=4)),
+                  arch=dict(embed_dims=64, num_layers=2, num_heads=4),
+                  img_size=32, num_frames=4),
     decoder=dict(embed_dims=32, num_layers=2, num_heads=2))
 
 

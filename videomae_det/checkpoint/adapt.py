@@ -2,8 +2,9 @@
 
 Two tensors depend on the input rather than the architecture:
 
-- a learned position table ``pos_embed`` ``(1, T'*H'*W', D)``: resampled in
-  3-D (trilinear) from the checkpoint's token grid to the model's;
+- a learned position table ``pos_embed`` ``(1, T'*H'*W', D)``: resampled
+  from the checkpoint's token grid to the model's (bicubic in space, linear
+  in time: :func:`resample_pos_embed`);
 - the tubelet embedding ``patch_embed.proj.weight`` ``(D, C, t, p, p)``:
   resampled along time to the model's tubelet and scaled by ``t_src /
   t_dst``, so a clip that is constant in time embeds exactly as before.
@@ -50,12 +51,23 @@ def token_grid(num_tokens: int, like: Tuple[int, int, int]
 
 def resample_pos_embed(table: Tensor, src: Tuple[int, int, int],
                        dst: Tuple[int, int, int]) -> Tensor:
-    """``(1, prod(src), D)`` -> ``(1, prod(dst), D)``, trilinear in (t, h, w)
-    as :meth:`VideoMAE.position_embedding` resamples at run time."""
-    grid = table.reshape(1, *src, -1).permute(0, 4, 1, 2, 3)
-    grid = F.interpolate(grid.float(), size=dst, mode='trilinear',
-                         align_corners=False).to(table.dtype)
-    return grid.flatten(2).transpose(1, 2).contiguous()
+    """``(1, prod(src), D)`` -> ``(1, prod(dst), D)``: bicubic in space,
+    frame by frame, as mmaction2's ViT resizes its table for AVA's
+    non-square inputs, then linear in time. The one rule for run time
+    (:meth:`VideoMAE.position_embedding`) and checkpoints alike."""
+    T, H, W = src
+    D = table.shape[-1]
+    grid = table.reshape(T, H, W, D).permute(0, 3, 1, 2).float()
+    if (H, W) != tuple(dst[1:]):
+        grid = F.interpolate(grid, size=tuple(dst[1:]), mode='bicubic',
+                             align_corners=False)
+    if T != dst[0]:  # (T, D, H', W') -> (1, D*H'*W', T) -> linear in T
+        flat = grid.permute(1, 2, 3, 0).reshape(1, -1, T)
+        flat = F.interpolate(flat, size=dst[0], mode='linear',
+                             align_corners=False)
+        grid = flat.reshape(D, *dst[1:], dst[0]).permute(3, 0, 1, 2)
+    return grid.permute(0, 2, 3, 1).reshape(1, -1, D).to(
+        table.dtype).contiguous()
 
 
 def resample_tubelet(weight: Tensor, tubelet: int) -> Tensor:
@@ -106,7 +118,7 @@ def adapt_state_dict(model, state_dict: Dict[str, Tensor], prefix: str = '',
                 torch.allclose(table.float(), fixed_table, atol=1e-5):
             del state_dict[key]
             print_log(f'dropped {key}: the fixed sinusoid table, which the '
-                      'model recomputes for any input', logger='current')
+                      'model computes itself', logger='current')
             return
         raise AdaptationError(
             f'{key}: the checkpoint has a learned position table but the '
@@ -120,4 +132,5 @@ def adapt_state_dict(model, state_dict: Dict[str, Tensor], prefix: str = '',
     src = token_grid(table.shape[1], model.grid_size)
     state_dict[key] = resample_pos_embed(table, src, model.grid_size)
     print_log(f"adapted {key}: token grid (T', H', W') {src} -> "
-              f'{model.grid_size} (trilinear)', logger='current')
+              f'{model.grid_size} (bicubic in space, linear in time)',
+              logger='current')

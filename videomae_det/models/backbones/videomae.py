@@ -19,7 +19,7 @@ from mmdet.registry import MODELS as MMDET_MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
-from ...checkpoint.adapt import adapt_state_dict
+from ...checkpoint.adapt import adapt_state_dict, resample_pos_embed
 from ...checkpoint.formats import load_backbone_weights
 
 ARCH_SETTINGS: Dict[str, Dict[str, float]] = {
@@ -181,8 +181,8 @@ class VideoMAE(BaseModule):
             grows linearly with depth up to ``drop_path_rate``.
         layer_scale: Initial layer-scale value, None for no layer scale.
         learnable_pos_embed: Learn the position table (initialised with the
-            sinusoid and interpolated in 3-D for another grid) instead of
-            the fixed sinusoid recomputed for any token count.
+            sinusoid) instead of using the fixed one; either is resampled
+            for another token grid (:meth:`position_embedding`).
         out_type: ``'tokens'`` ``(B, N, D)``, ``'pooled'`` (mean over tokens
             through ``fc_norm``) ``(B, D)``, or ``'featmap'``
             ``(B, D, T', H', W')`` for RoI heads.
@@ -278,16 +278,18 @@ class VideoMAE(BaseModule):
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def position_embedding(self, grid: Tuple[int, int, int]) -> Tensor:
-        """Position table ``(1, T'*H'*W', D)`` for a token grid."""
-        if self.pos_embed is None:
-            return sinusoid_table(math.prod(grid), self.embed_dims)
+        """Position table ``(1, T'*H'*W', D)`` for a token grid.
+
+        The table of the nominal grid (``num_frames``, ``img_size``),
+        resampled to another grid as mmaction2 does for AVA's non-square
+        test frames (bicubic per frame, then linear in time): a token keeps
+        the code of its place in the picture, whatever the input size.
+        """
+        table = (self.pos_embed if self.pos_embed is not None else
+                 sinusoid_table(math.prod(self.grid_size), self.embed_dims))
         if tuple(grid) == self.grid_size:
-            return self.pos_embed
-        table = self.pos_embed.reshape(1, *self.grid_size, -1).permute(
-            0, 4, 1, 2, 3)
-        table = F.interpolate(table, size=grid, mode='trilinear',
-                              align_corners=False)
-        return table.flatten(2).transpose(1, 2)
+            return table
+        return resample_pos_embed(table, self.grid_size, grid)
 
     def forward(self, inputs: Tensor, mask: Optional[Tensor] = None) -> Tensor:
         """Encode a clip, optionally only its visible tokens.
