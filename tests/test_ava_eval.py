@@ -254,3 +254,33 @@ def test_metric_in_memory_equals_its_csv_dump_and_the_cli(tmp_path):
     with pytest.raises(ValueError, match='custom_classes'):
         METRICS.build(dict(type='AVAFrameMAP', ann_file='x', label_file='y',
                            num_classes=4, custom_classes=[1, 2]))
+
+
+def test_chance_level_is_each_class_share_of_the_boxes(tmp_path):
+    """Random scores on the true boxes: a class every actor has scores AP
+    1; a class on one box in four scores about 1/4 (random ranking), and
+    the same draws give the same figures."""
+    rows = []
+    for i in range(200):
+        for pid, box in enumerate((BOX, (0.6, 0.1, 0.9, 0.5))):
+            rows.append(gt(f'v{i}', 902, box, 1, pid))
+            if pid == 0 and i % 2:
+                rows.append(gt(f'v{i}', 902, box, 2, pid))
+    p = write(tmp_path, rows, [det('v0', 902, BOX, 1, 0.9)],
+              excluded=[('v1', 902)])
+    result = evaluate_files(str(p['det']), str(p['gt']), str(p['labels']),
+                            str(p['excl']), chance_draws=20)
+    chance = result['chance']
+    assert chance.shape == (20,) and chance.std() > 0
+    # classes 1 and 2 have groundtruth: mAP = (1 + AP_2) / 2
+    assert abs(chance.mean() - (1 + 0.25) / 2) < 0.03
+    again = evaluate_files(str(p['det']), str(p['gt']), str(p['labels']),
+                           str(p['excl']), chance_draws=20)['chance']
+    assert (again == chance).all()
+    out = tmp_path / 'r.json'
+    cli = run_python(['tools/eval_ava.py', str(p['det']), '--gt',
+                      str(p['gt']), '--labels', str(p['labels']),
+                      '--exclusions', str(p['excl']), '--chance', '3',
+                      '--json', str(out)])
+    assert 'chance (random scores on the true boxes, 3 draws)' in cli.stdout
+    assert len(json.loads(out.read_text())['chance']) == 3

@@ -2,10 +2,12 @@
 
     python tools/eval_ava.py DETECTIONS.csv --gt GT.csv \
         --labels LABELS.pbtxt [--exclusions EXCLUDED.csv] \
-        [--json OUT.json] [--plot OUT.png]
+        [--json OUT.json] [--plot OUT.png] [--chance 10]
 
-Prints the per-class AP table with action names and the mAP. Bad input is
-reported with its file and line, not a traceback.
+Prints the per-class AP table with action names and the mAP (and with
+``--chance N`` the floor to beat: the mAP of random scores on the true
+boxes, N draws). Bad input is reported with its file and line, not a
+traceback.
 """
 import argparse
 import sys
@@ -27,11 +29,14 @@ def main() -> int:
     parser.add_argument('--exclusions', help='excluded timestamps CSV')
     parser.add_argument('--json', help='write {"mAP", "per_class"} here')
     parser.add_argument('--plot', help='write a per-class AP bar chart')
+    parser.add_argument('--chance', type=int, default=0, metavar='DRAWS',
+                        help='also score random detections on the true '
+                        'boxes this many times (the chance level)')
     args = parser.parse_args()
     start = time.perf_counter()
     try:
         result = evaluate_files(args.detections, args.gt, args.labels,
-                                args.exclusions)
+                                args.exclusions, args.chance)
     except (AVAFormatError, FileNotFoundError) as err:
         print(f'error: {err}', file=sys.stderr)
         return 2

@@ -1,4 +1,9 @@
-from .frame_map import average_precision, frame_map, true_positives
+from .frame_map import (
+    average_precision,
+    chance_map,
+    frame_map,
+    true_positives,
+)
 from .io import (
     AVABoxes,
     AVAFormatError,
@@ -10,19 +15,21 @@ from .io import (
 )
 
 __all__ = [
-    'AVABoxes', 'AVAFormatError', 'average_precision', 'frame_map',
+    'AVABoxes', 'AVAFormatError', 'average_precision', 'chance_map',
+    'frame_map',
     'group_rows', 'image_key', 'read_csv', 'read_exclusions', 'read_label_map',
     'true_positives', 'evaluate_files', 'AVAFrameMAP'
 ]
 
 
 def evaluate_files(detections: str, gt: str, labels: str,
-                   exclusions: str = None) -> dict:
+                   exclusions: str = None, chance_draws: int = 0) -> dict:
     """The official evaluator's ``run_evaluation`` on files: label map,
     exclusions, groundtruth (no cap), detections (50 per keyframe).
 
-    Returns :func:`frame_map`'s dict plus ``categories`` (id -> name) and
-    ``dropped`` (rows whose action id is not in the label map, per file).
+    Returns :func:`frame_map`'s dict plus ``categories`` (id -> name),
+    ``dropped`` (rows whose action id is not in the label map, per file)
+    and, if ``chance_draws``, ``chance``: :func:`chance_map`'s mAPs.
     """
     from .io import DETECTIONS_PER_KEYFRAME, check_readable
     for path, what in ((detections, 'detections'), (gt, 'groundtruth'),
@@ -37,6 +44,9 @@ def evaluate_files(detections: str, gt: str, labels: str,
     result['categories'] = {c['id']: c['name'] for c in categories}
     result['dropped'] = dict(groundtruth=gt_boxes.dropped_labels,
                              detections=det_boxes.dropped_labels)
+    if chance_draws:
+        result['chance'] = chance_map(gt_boxes, [c['id'] for c in categories],
+                                      excluded, chance_draws)
     return result
 
 

@@ -162,3 +162,28 @@ def frame_map(gt: AVABoxes, det: AVABoxes, class_ids: List[int],
         'nan')
     return dict(mAP=mean, per_class=per_class, num_gt=num_gt,
                 num_det=num_det)
+
+
+def chance_map(gt: AVABoxes, class_ids: List[int],
+               excluded: Optional[Set[str]] = None, draws: int = 10,
+               seed: int = 0) -> np.ndarray:
+    """The floor a detector must clear: frame-mAP of uniformly random scores
+    for every class on every distinct groundtruth box (perfect boxes, no
+    knowledge of actions), so each class's AP is about its share of boxes.
+
+    Returns:
+        np.ndarray: ``(draws,)`` mAPs, one per draw of scores.
+    """
+    from .io import DETECTIONS_PER_KEYFRAME, group_rows
+    actors = np.unique(np.c_[gt.key_index, gt.boxes], axis=0)
+    key_index = np.repeat(actors[:, 0].astype(np.int64), len(class_ids))
+    boxes = np.repeat(actors[:, [2, 1, 4, 3]], len(class_ids), axis=0)
+    labels = np.tile(np.asarray(class_ids, np.int64), len(actors))
+    rng = np.random.default_rng(seed)
+    maps = []
+    for _ in range(draws):
+        det = group_rows(gt.keys, key_index, boxes, labels,
+                         rng.random(len(labels)), set(class_ids),
+                         DETECTIONS_PER_KEYFRAME)
+        maps.append(frame_map(gt, det, class_ids, excluded)['mAP'])
+    return np.array(maps)

@@ -16,6 +16,10 @@ def format_table(result: Dict) -> str:
     scored = sum(not math.isnan(v) for v in result['per_class'].values())
     lines.append(f'mAP@0.5IoU = {result["mAP"]:.6f} over {scored} classes '
                  'with groundtruth')
+    if 'chance' in result:
+        c = result['chance']
+        lines.append(f'chance (random scores on the true boxes, {len(c)} '
+                     f'draws): {c.mean():.4f} +- {c.std():.4f}')
     for side, dropped in result.get('dropped', {}).items():
         if dropped:
             ids = ', '.join(f'{k} ({v})' for k, v in sorted(dropped.items()))
@@ -26,11 +30,15 @@ def format_table(result: Dict) -> str:
 
 
 def to_json(result: Dict) -> Dict:
-    """``{"mAP": float, "per_class": {"<id>": float or null}}``."""
-    return dict(mAP=result['mAP'], per_class={
+    """``{"mAP": float, "per_class": {"<id>": float or null}}``, plus
+    ``"chance": [mAP per draw]`` when it was measured."""
+    out = dict(mAP=result['mAP'], per_class={
         str(k): None if math.isnan(v) else v
         for k, v in result['per_class'].items()
     })
+    if 'chance' in result:
+        out['chance'] = result['chance'].tolist()
+    return out
 
 
 def write_json(result: Dict, path: str) -> None:
