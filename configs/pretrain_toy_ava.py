@@ -4,8 +4,9 @@
 # structure at the patch scale, so that target is learnable: loss 0.97 ->
 # 0.91 over 40 epochs (on the earlier flat boxes on noise it sat at 0.99).
 # lr 3e-4, not the 2e-3 of pretrain_toy_clips.py: it transferred better to
-# the toy detector (mAP 0.565 / 0.559 vs 0.535 / 0.524, seeds 0 / 1), as
-# it did for the classification toy. Make the data with:
+# the toy detector (make demo + demo-seeds: mAP 0.546 vs 0.527, three
+# seeds each; README), as it did for the classification toy. Make the
+# data with:
 #   python tools/data/make_toy_ava.py data/toy_ava
 _base_ = ['pretrain_toy_clips.py']
 num_frames, img_size = 8, 96
