@@ -92,7 +92,7 @@ def draw_figure(img: np.ndarray, actor: dict, frame: int) -> None:
 
 
 def make_room(rng: np.random.Generator) -> np.ndarray:
-    """A static scene: shaded wall, floor, a door and a few pieces of
+    """A static scene: shaded wall, floor boards and a few pieces of
     furniture, all with edges a masked-patch model can continue."""
     wall = rng.integers(70, 170, 3)
     floor = rng.integers(40, 120, 3)

@@ -26,7 +26,7 @@ from typing import Dict, List, Optional, Set
 
 import numpy as np
 
-from .io import AVABoxes
+from .io import DETECTIONS_PER_KEYFRAME, AVABoxes, group_rows
 
 IOU_THRESHOLD = 0.5
 
@@ -174,7 +174,6 @@ def chance_map(gt: AVABoxes, class_ids: List[int],
     Returns:
         np.ndarray: ``(draws,)`` mAPs, one per draw of scores.
     """
-    from .io import DETECTIONS_PER_KEYFRAME, group_rows
     actors = np.unique(np.c_[gt.key_index, gt.boxes], axis=0)
     key_index = np.repeat(actors[:, 0].astype(np.int64), len(class_ids))
     boxes = np.repeat(actors[:, [2, 1, 4, 3]], len(class_ids), axis=0)

@@ -53,6 +53,21 @@ def sinusoid_table(num_tokens: int, dims: int) -> Tensor:
     return table.float()[None]
 
 
+@lru_cache(maxsize=16)
+def fixed_pos_table(nominal: Tuple[int, int, int], grid: Tuple[int, int, int],
+                    dims: int) -> Tensor:
+    """The fixed table of the ``nominal`` token grid, resampled to ``grid``
+    (:func:`resample_pos_embed`); cached, so a training run at another input
+    size resamples once, not every step. Callers must not modify it.
+
+    Returns:
+        Tensor: ``(1, prod(grid), dims)`` float32.
+    """
+    table = sinusoid_table(math.prod(nominal), dims)
+    return table if grid == nominal else resample_pos_embed(table, nominal,
+                                                            grid)
+
+
 class PatchEmbed3D(nn.Module):
     """Non-overlapping tubelet (cube) embedding with a strided Conv3d."""
 
@@ -285,11 +300,12 @@ class VideoMAE(BaseModule):
         test frames (bicubic per frame, then linear in time): a token keeps
         the code of its place in the picture, whatever the input size.
         """
-        table = (self.pos_embed if self.pos_embed is not None else
-                 sinusoid_table(math.prod(self.grid_size), self.embed_dims))
-        if tuple(grid) == self.grid_size:
-            return table
-        return resample_pos_embed(table, self.grid_size, grid)
+        grid = tuple(grid)
+        if self.pos_embed is None:
+            return fixed_pos_table(self.grid_size, grid, self.embed_dims)
+        if grid == self.grid_size:
+            return self.pos_embed
+        return resample_pos_embed(self.pos_embed, self.grid_size, grid)
 
     def forward(self, inputs: Tensor, mask: Optional[Tensor] = None) -> Tensor:
         """Encode a clip, optionally only its visible tokens.
