@@ -55,7 +55,7 @@ demo: install
 
 # The run-to-run spread of that comparison: both arms again with other
 # seeds, sharing `make demo`'s pre-training checkpoint (run it first).
-SEEDS ?= 1 2
+SEEDS ?= 1 2 3 4
 demo-seeds: install
 	for s in $(SEEDS); do for arm in pretrained scratch; do \
 	    w=$(DEMO)/seed$$s/$$arm; init=model.backbone.init_cfg; \

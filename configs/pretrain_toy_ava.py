@@ -1,12 +1,12 @@
 # Pre-train the toy detector's backbone (96 dims, 4 blocks, 16px patches,
 # 96px input) on the toy AVA videos, 4 clips per decoded video, with the
 # official per-cube normalised target. The toy's people and rooms have
-# structure at the patch scale, so that target is learnable: loss 0.97 ->
-# 0.91 over 40 epochs (on the earlier flat boxes on noise it sat at 0.99).
+# structure at the patch scale, so that target is learnable: loss 1.06 ->
+# 0.94 from epoch 1 to 40 (on the earlier flat boxes on noise: 0.99).
 # lr 3e-4, not the 2e-3 of pretrain_toy_clips.py: it transferred better to
-# the toy detector (make demo + demo-seeds: mAP 0.546 vs 0.527, three
-# seeds each; README), as it did for the classification toy. Make the
-# data with:
+# the toy detector (mAP 0.546 vs 0.527 over three seeds on the previous,
+# small-people version of the toy; README), as it did for the
+# classification toy. Make the data with:
 #   python tools/data/make_toy_ava.py data/toy_ava
 _base_ = ['pretrain_toy_clips.py']
 num_frames, img_size = 8, 96

@@ -3,9 +3,10 @@
     python tools/data/make_toy_ava.py OUT_DIR [--seed 0] [--videos 8]
 
 Procedurally rendered people (head, striped shirt, trousers) in a room
-(shaded wall, floor boards, furniture), doing visually distinct actions,
-several per frame and several labels per actor, some classes rare, written
-exactly as AVA is laid out on disk:
+(shaded wall, floor boards, furniture), framed as AVA's films mostly are:
+2-3 people in a medium shot, each over half the frame tall, doing
+visually distinct actions, several labels per actor, some classes rare,
+written exactly as AVA is laid out on disk:
 
     OUT_DIR/videos/<video>.mp4                  the clips (30 fps, 10 s)
     OUT_DIR/rawframes/<video>/img_00001.jpg     extracted frames
@@ -121,14 +122,19 @@ def render(actors: list, frame: int, background: np.ndarray) -> np.ndarray:
 
 
 def make_video(rng: np.random.Generator) -> list:
+    """2-3 actors side by side in a medium shot, as in AVA's films: each
+    is over half the frame tall and spans several 16-px patches, so a
+    masked patch of a person has visible neighbours on the same person."""
     actors = []
-    for slot in range(rng.integers(2, 4)):
+    n = rng.integers(2, 4)
+    for slot in range(n):
         labels = [a for a, (_, p) in ACTIONS.items() if rng.random() < p]
         if not labels:
             labels = [int(rng.choice([1, 2]))]
         actors.append(dict(
-            cx=22 + slot * 40 + rng.uniform(-4, 4), cy=rng.uniform(40, 56),
-            w=rng.uniform(16, 22), h=rng.uniform(30, 38),
+            cx=(slot + .5) * W / n + rng.uniform(-4, 4),
+            cy=rng.uniform(46, 52),
+            w=rng.uniform(27, 37), h=rng.uniform(51, 65),
             phase=rng.uniform(0, 2 * np.pi), labels=labels,
             color=rng.integers(30, 230, 3).tolist(),
             trousers=rng.integers(20, 140, 3).tolist()))
