@@ -28,7 +28,7 @@ from mmaction.utils import register_all_modules
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('data_root')
     parser.add_argument('--reps', type=int, default=3)
     parser.add_argument('--clip-len', type=int, default=16)

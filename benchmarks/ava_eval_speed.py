@@ -87,7 +87,7 @@ def synthesise(folder: str, scale: float, seed: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--scale', type=float, default=1.0)
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args()

@@ -67,7 +67,7 @@ def time_models(models, x, reps, autocast):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--batch', type=int, default=1)
     parser.add_argument('--frames', type=int, default=16)
     parser.add_argument('--size', type=int, default=224)

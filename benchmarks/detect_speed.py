@@ -8,9 +8,11 @@ pre_8xb8-16x4x1-20e-adamw_ava-kinetics-rgb.py`` as shipped in its package
 (FastRCNN + ``mmaction.VisionTransformer`` + AVARoIHead). Ours:
 ``configs/ava_vitb.py``. Random weights of ours are copied into theirs; the
 per-proposal action scores are checked equal before timing. Square input
-(the size both models were configured for; at other sizes mmaction2
-interpolates its position table while ours recomputes the sinusoid). Last
-line: ``speedup_vs_mmaction2=<x>``.
+(the size both models were configured for). Then both again under bf16
+autocast (``--amp`` on a CPU): the backbone in bf16, the RoI extractor and
+head in float32 (mmcv's CPU RoIAlign has no bf16 kernel; mmaction2's model
+gets the same float32 islands, else it cannot run), scores checked close
+to fp32's. Last line: ``speedup_vs_mmaction2=<x> bf16_vs_fp32=<y>``.
 """
 import argparse
 import importlib.util
@@ -30,6 +32,7 @@ from mmaction.structures import ActionDataSample
 from mmaction.utils import register_all_modules
 
 from videomae_det.checkpoint.mmaction import to_mmaction_backbone
+from videomae_det.engine.precision import keep_fp32
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 THEIRS = ('.mim/configs/detection/videomae/vit-base-p16_videomae-k400-pre_'
@@ -49,7 +52,7 @@ def batch(frames: int, size: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--size', type=int, default=224)
     parser.add_argument('--frames', type=int, default=16)
     parser.add_argument('--reps', type=int, default=3)
@@ -73,22 +76,38 @@ def main() -> None:
     diff = (runs['ours'] - runs['mmaction2']).abs().max().item()
     print(f'max |ours - mmaction2| action scores: {diff:.2e}')
     assert diff < 1e-4, diff
-    times = {'ours': [], 'mmaction2': []}
+    fp32 = timed(dict(ours=ours, mmaction2=theirs), data, args.reps)
+    for model in (ours, theirs):
+        keep_fp32(model)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        bf16 = timed(dict(ours=ours, mmaction2=theirs), data, args.reps)
+        with torch.no_grad():
+            low = ours.test_step(data)[0].pred_instances.scores
+    diff = (low - runs['ours']).abs().max().item()
+    print(f'max |bf16 - fp32| action scores (ours): {diff:.2e}')
+    assert diff < 0.05, diff
+    for precision, rate in (('fp32', fp32), ('bf16', bf16)):
+        print(f'ViT-B AVA detector, 1 clip {args.frames}x{args.size}x'
+              f'{args.size}, 3 proposals, {precision}, '
+              f'{torch.get_num_threads()} threads: ours '
+              f'{rate["ours"]:.3f} clips/s, mmaction2 '
+              f'{rate["mmaction2"]:.3f} clips/s')
+    print(f'speedup_vs_mmaction2={fp32["ours"] / fp32["mmaction2"]:.2f} '
+          f'bf16_vs_fp32={bf16["ours"] / fp32["ours"]:.2f}')
+
+
+def timed(models: dict, data: dict, reps: int) -> dict:
+    """Clips/s of each model (median over ``reps``, after a warm-up round;
+    the order alternates between rounds)."""
+    times = {name: [] for name in models}
     with torch.no_grad():
-        for rep in range(args.reps + 1):
-            for name, model in (('ours', ours), ('mmaction2', theirs))[
-                    ::1 if rep % 2 else -1]:
+        for rep in range(reps + 1):
+            for name, model in list(models.items())[::1 if rep % 2 else -1]:
                 start = time.perf_counter()
                 model.test_step(data)
                 if rep:  # the first round warms up
                     times[name].append(time.perf_counter() - start)
-    rate = {k: 1 / statistics.median(v) for k, v in times.items()}
-    print(f'ViT-B AVA detector, 1 clip {args.frames}x{args.size}x'
-          f'{args.size}, 3 proposals, fp32, {torch.get_num_threads()} '
-          f'threads: ours {rate["ours"]:.3f} clips/s, mmaction2 '
-          f'{rate["mmaction2"]:.3f} clips/s')
-    print(f'speedup_vs_mmaction2={rate["ours"] / rate["mmaction2"]:.2f}')
-
+    return {k: 1 / statistics.median(v) for k, v in times.items()}
 
 if __name__ == '__main__':
     main()

@@ -75,7 +75,7 @@ def clips_per_second(pipeline, path: str, reps: int, clips: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--reps', type=int, default=20)
     args = parser.parse_args()
     register_all_modules()

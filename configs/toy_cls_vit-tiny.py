@@ -47,7 +47,7 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=2,
     num_workers=0,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='SeededSampler', shuffle=True),  # exact resume
     dataset=dict(
         type='RepeatDataset',
         times=2,

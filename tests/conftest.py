@@ -75,3 +75,49 @@ def toy_cls_options(data, epochs=1):
                  f'{loader}.num_workers=0',
                  f'{loader}.persistent_workers=False']
     return ['--cfg-options', *opts]
+
+
+@pytest.fixture(scope='session')
+def toy_ava_root(tmp_path_factory):
+    """A folder holding ``data/toy_ava`` (3 training videos, 1 validation
+    video), the layout ``configs/ava_toy_vit-tiny.py`` reads from its cwd.
+    Tests that change its files copy them first."""
+    root = tmp_path_factory.mktemp('toy_ava_root')
+    run_python([str(ROOT / 'tools/data/make_toy_ava.py'),
+                str(root / 'data' / 'toy_ava'), '--videos', '3',
+                '--val-videos', '1'])
+    return root
+
+
+def scalar_losses(work_dir) -> dict:
+    """{iteration: loss} from every run's scalars log in ``work_dir``."""
+    import json
+    out = {}
+    for run in sorted(os.listdir(work_dir)):
+        path = os.path.join(work_dir, run, 'vis_data', 'scalars.json')
+        if os.path.isfile(path):
+            for line in open(path):
+                row = json.loads(line)
+                if 'loss' in row:
+                    out[row['iter']] = row['loss']
+    return out
+
+
+def kill_when(args, marker: str, cwd=ROOT, env=None, timeout=300) -> None:
+    """Run ``python args`` and SIGKILL its process group at the first output
+    line that contains ``marker`` (a crash in the middle of training)."""
+    import signal
+    import time
+    proc = subprocess.Popen(
+        [sys.executable, *args], cwd=cwd,
+        env={**os.environ, 'PYTHONPATH': str(ROOT), **(env or {})},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True)
+    deadline = time.time() + timeout
+    for line in proc.stdout:
+        if marker in line:
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+        assert time.time() < deadline, f'{marker!r} never came'
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, f'{marker!r} never came'

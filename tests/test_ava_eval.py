@@ -130,7 +130,7 @@ def test_unknown_action_ids_are_ignored_and_counted(tmp_path):
 
 
 @pytest.mark.parametrize('row,message', [
-    (('v', 902, 0.1, 0.1, 0.5, 1), 'expected 7 or 8 columns'),
+    (('v', 902, 0.1, 0.1, 0.5, 1), 'needs 8 columns'),
     (('v', 902, 0.1, 'x', 0.5, 0.5, 1, 0.3), 'non-numeric'),
     (('v', 902, 0.1, 0.1, 1.5, 0.5, 1, 0.3), r'outside \[0, 1\]'),
     (('v', 902, 0.5, 0.1, 0.1, 0.5, 1, 0.3), 'x2 < x1'),
@@ -149,6 +149,9 @@ def test_bad_label_map_names_file_and_line(tmp_path):
     with pytest.raises(AVAFormatError, match='labels.pbtxt:3'):
         run(p)
     p = write(tmp_path, [gt('v', 902, BOX, 1)], [], labels='hello\n')
+    with pytest.raises(AVAFormatError, match=':1: .hello. is outside'):
+        run(p)
+    p = write(tmp_path, [gt('v', 902, BOX, 1)], [], labels='# empty\n')
     with pytest.raises(AVAFormatError, match='not a label map'):
         run(p)
 
@@ -284,3 +287,105 @@ def test_chance_level_is_each_class_share_of_the_boxes(tmp_path):
                       '--json', str(out)])
     assert 'chance (random scores on the true boxes, 3 draws)' in cli.stdout
     assert len(json.loads(out.read_text())['chance']) == 3
+
+
+def cli(paths, *extra):
+    return run_python(['tools/eval_ava.py', str(paths['det']), '--gt',
+                       str(paths['gt']), '--labels', str(paths['labels']),
+                       *extra], check=False)
+
+
+def test_empty_detections_say_nothing_was_scored(tmp_path):
+    p = write(tmp_path, [gt('v', 902, BOX, 1)], [])
+    result = cli(p)
+    assert result.returncode == 1
+    assert 'nothing was scored' in result.stderr and 'det.csv' in \
+        result.stderr
+    # every row's action outside the label map: also nothing scored
+    p = write(tmp_path, [gt('v', 902, BOX, 1)], [det('v', 902, BOX, 9, .5)])
+    result = cli(p)
+    assert result.returncode == 1 and 'dropped ids: [9]' in result.stderr
+
+
+def test_byte_order_mark_changes_nothing(tmp_path):
+    gts = [gt('vidA', 902, BOX, 1), gt('vidB', 903, BOX, 2)]
+    dets = [det('vidA', 902, BOX, 1, 0.9), det('vidB', 903, BOX, 2, 0.3),
+            det('vidB', 903, (0.5, 0.5, 0.9, 0.9), 2, 0.8)]
+    (tmp_path / 'plain').mkdir()
+    plain = run(write(tmp_path / 'plain', gts, dets))
+    p = write(tmp_path, gts, dets, excluded=[('vidC', 902)])
+    for name in ('gt', 'det', 'excl'):
+        p[name].write_bytes(b'\xef\xbb\xbf' + p[name].read_bytes())
+    p['labels'].write_bytes(b'\xef\xbb\xbf' + p['labels'].read_bytes())
+    marked = run(p)
+    assert marked['per_class'] == pytest.approx(plain['per_class'], rel=0,
+                                                abs=0, nan_ok=True)
+    assert marked['mAP'] == plain['mAP'] < 1  # the first row's keyframe
+    # the row-by-row reader (taken for quoted files) strips it too
+    p['det'].write_bytes(p['det'].read_bytes().replace(b'0.3', b'"0.3"'))
+    assert run(p)['mAP'] == plain['mAP']
+
+
+def test_detections_need_scores(tmp_path):
+    p = write(tmp_path, [gt('v', 902, BOX, 1)],
+              [gt('v', 902, BOX, 1)[:7]])
+    with pytest.raises(AVAFormatError, match='det.csv:1: a detection row '
+                       'needs 8 columns'):
+        run(p)
+    assert 'needs 8 columns' in cli(p).stderr
+
+
+def test_groundtruth_passed_as_detections_is_warned(tmp_path):
+    rows = [gt('v', 902, BOX, 1, pid=3), gt('v', 903, BOX, 2, pid=0)]
+    p = write(tmp_path, rows, rows)
+    assert any('groundtruth file' in w for w in run(p)['warnings'])
+    result = cli(p)
+    assert result.returncode == 0 and 'warning:' in result.stderr
+    # real scores: no warning
+    p = write(tmp_path, rows, [det('v', 902, BOX, 1, 1)])
+    assert run(p)['warnings'] == []
+
+
+def test_header_row_is_named_as_such(tmp_path):
+    p = write(tmp_path, [gt('v', 902, BOX, 1)], [det('v', 902, BOX, 1, .5)])
+    text = p['det'].read_text()
+    p['det'].write_text('video_id,timestamp,x1,y1,x2,y2,action_id,score\n' +
+                        text)
+    with pytest.raises(AVAFormatError,
+                       match='det.csv:1: looks like a header row'):
+        run(p)
+    p['det'].write_text(text)
+    p['excl'].write_text('video_id,timestamp\nv,903\n')
+    with pytest.raises(AVAFormatError, match='excluded.csv:1: looks like'):
+        run(p)
+
+
+@pytest.mark.parametrize('labels,message', [
+    ('item {\n  name: "a"\n  id: 1\n}\nitem {\n  name: "b"\n  id: 2\n',
+     'labels.pbtxt:5: "item {" is never closed'),
+    ('item {\n  name: "a"\n}\n', 'labels.pbtxt:1: item has no id'),
+    ('name: "a"\nid: 1\n', 'labels.pbtxt:1: .* is outside'),
+    ('item {\n  name: "a"\n  id: 1\n}\n}\n', 'labels.pbtxt:5: "}" closes'),
+])
+def test_malformed_label_map_is_an_error_with_its_line(tmp_path, labels,
+                                                       message):
+    p = write(tmp_path, [gt('v', 902, BOX, 1)], [det('v', 902, BOX, 1, .5)],
+              labels=labels)
+    with pytest.raises(AVAFormatError, match=message):
+        run(p)
+
+
+def test_metric_reports_per_class_ap(tmp_path):
+    import torch
+    from mmaction.registry import METRICS
+
+    import videomae_det  # noqa: F401
+    p = write(tmp_path, [gt('v', 902, BOX, 1), gt('v', 902, BOX, 2)], [])
+    metric = METRICS.build(dict(type='AVAFrameMAP', ann_file=str(p['gt']),
+                                label_file=str(p['labels']), num_classes=4))
+    metric.process({}, [dict(video_id='v', timestamp=902, pred_instances=dict(
+        bboxes=torch.tensor([BOX]), scores=torch.tensor([[0, .9, .1, .5]])))])
+    result = metric.evaluate(1)
+    assert result['mAP/AP_1'] == 1.0 and result['mAP/AP_2'] == 1.0
+    assert 'mAP/AP_3' not in result  # no groundtruth: no AP
+    assert result['mAP/overall'] == 1.0

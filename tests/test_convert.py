@@ -547,3 +547,29 @@ def test_official_finetuned_checkpoint_loads_into_our_recognizer(tmp_path):
     cfg = Config.fromfile('configs/cls_toy_vit-tiny.py')
     cfg.model.backbone.init_cfg = None
     load(tmp_path / 'rec.pth', MODELS.build(cfg.model))  # strict
+
+
+def test_hf_export_reads_the_input_size_and_heads_from_the_saved_config(
+        tmp_path):
+    """A checkpoint our Runner wrote at 96 px, 8 frames, 3 heads: the HF
+    config says so without flags (HF then runs the model at its own
+    input size), and the files are readable by others (0644)."""
+    transformers = pytest.importorskip('transformers')
+    from mmengine.config import Config
+
+    from videomae_det.engine.reliability import atomic_save_checkpoint
+    cfg = Config.fromfile('configs/pretrain_toy_ava.py')
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model)
+    path = tmp_path / 'epoch_1.pth'
+    atomic_save_checkpoint(dict(state_dict=model.state_dict(),
+                                meta=dict(cfg=cfg.pretty_text)), str(path))
+    result = run_python(['tools/convert_checkpoint.py', str(path),
+                         str(tmp_path / 'hf'), '--to', 'hf'])
+    assert 'img_size=96, num_frames=8, num_heads=3' in result.stdout
+    hf = transformers.VideoMAEForPreTraining.from_pretrained(
+        tmp_path / 'hf', local_files_only=True)
+    assert (hf.config.image_size, hf.config.num_frames,
+            hf.config.num_attention_heads) == (96, 8, 3)
+    for out in (path, *(tmp_path / 'hf').iterdir()):
+        assert out.stat().st_mode & 0o777 == 0o644, out

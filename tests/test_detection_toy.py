@@ -207,3 +207,23 @@ def test_labelled_subset_leaves_the_rest_for_pre_training(tmp_path):
     assert train_videos == {'toy-000_0'}
     assert (anno / 'toy_pretrain_list.txt').read_text().split() == [
         'toy-000_0.mp4', 'toy-001_0.mp4', 'toy-002_0.mp4']
+
+
+def test_check_annotations_in_a_log_and_on_frame_folders(toy_ava_root):
+    """No progress bar when the output is not a terminal; frame folders
+    given as --videos are recognised as such."""
+    anno = toy_ava_root / 'data' / 'toy_ava' / 'annotations'
+    args = [str(ROOT / 'tools/data/ava/check_annotations.py'), '--ann',
+            str(anno / 'toy_train.csv'), '--start', '902', '--end', '908']
+    videos = str(toy_ava_root / 'data' / 'toy_ava' / 'videos')
+    result = run_python(args + ['--videos', videos])
+    assert result.stdout.strip() == 'OK'  # no bar: stdout is a pipe
+    frames = str(toy_ava_root / 'data' / 'toy_ava' / 'rawframes')
+    result = run_python(args + ['--videos', frames], check=False)
+    assert result.returncode == 1
+    videos = {r.split(',')[0] for r in
+              (anno / 'toy_train.csv').read_text().splitlines()}
+    assert f'{len(videos)} of {len(videos)} videos have frame folders in ' \
+        f'{frames}, not video files: for extracted frames use --frames ' \
+        f'{frames}' in result.stdout
+    assert 'has no file' not in result.stdout

@@ -1,17 +1,18 @@
 """Reliability: atomic checkpoints, exact resume after SIGKILL, non-finite
 losses."""
-import json
 import os
-import signal
-import subprocess
-import sys
-import time
 
 import pytest
 import torch
 
 import videomae_det  # noqa: F401
-from conftest import ROOT, run_python, toy_cls_options
+from conftest import (
+    ROOT,
+    kill_when,
+    run_python,
+    scalar_losses,
+    toy_cls_options,
+)
 from videomae_det.checkpoint import load_checkpoint_file
 
 CONFIG = str(ROOT / 'configs' / 'cls_toy_vit-tiny_scratch.py')
@@ -36,19 +37,6 @@ def test_checkpoint_writes_are_atomic(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ['epoch_1.pth']
 
 
-def losses(work_dir):
-    """{iteration: loss} from every run's scalars log in ``work_dir``."""
-    out = {}
-    for run in sorted(os.listdir(work_dir)):
-        path = os.path.join(work_dir, run, 'vis_data', 'scalars.json')
-        if os.path.isfile(path):
-            for line in open(path):
-                row = json.loads(line)
-                if 'loss' in row:
-                    out[row['iter']] = row['loss']
-    return out
-
-
 @pytest.fixture(scope='module')
 def toy_cls(tmp_path_factory):
     data = tmp_path_factory.mktemp('toy_cls')
@@ -63,22 +51,11 @@ def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(
         'train_dataloader.batch_size=2', 'train_cfg.val_interval=100',
         'log_processor.window_size=1', 'default_hooks.logger.interval=1',
         'default_hooks.checkpoint.interval=1']
-    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1')
     full, killed = tmp_path / 'full', tmp_path / 'killed'
     run_python(['tools/train.py', CONFIG, '--work-dir', str(full), *opts],
                env=dict(OMP_NUM_THREADS='1'))
-    proc = subprocess.Popen(
-        [sys.executable, 'tools/train.py', CONFIG, '--work-dir',
-         str(killed), *opts], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    deadline = time.time() + 300
-    for line in proc.stdout:  # kill in the middle of epoch 2
-        if 'Epoch(train) [2][4/8]' in line:
-            os.killpg(proc.pid, signal.SIGKILL)
-            break
-        assert time.time() < deadline, 'training did not reach epoch 2'
-    proc.wait()
-    assert proc.returncode == -signal.SIGKILL
+    kill_when(['tools/train.py', CONFIG, '--work-dir', str(killed), *opts],
+              'Epoch(train) [2][4/8]', env=dict(OMP_NUM_THREADS='1'))
     assert (killed / 'epoch_1.pth').exists()
     assert not (killed / 'epoch_2.pth').exists()
     run_python(['tools/train.py', CONFIG, '--work-dir', str(killed),
@@ -87,7 +64,7 @@ def test_sigkill_mid_epoch_then_resume_equals_an_uninterrupted_run(
     b = load_checkpoint_file(killed / 'epoch_3.pth')['state_dict']
     for k in a:
         assert torch.equal(a[k], b[k]), k
-    la, lb = losses(full), losses(killed)
+    la, lb = scalar_losses(full), scalar_losses(killed)
     assert len(la) == 24 and set(lb) == set(la)
     assert la == lb
 

@@ -171,3 +171,24 @@ def test_backbone_demo_on_a_real_clip(clips):
     assert "grid (T', H', W') = (2, 4, 4), 32 tokens" in out
     assert 'featmap    (1, 384, 2, 4, 4)' in out
     assert 'tube mask 90%: 28 hidden, visible tokens (1, 4, 384)' in out
+
+
+def test_dist_scripts_use_the_project_env_without_activation(tmp_path):
+    """With no PYTHON given and no `python` on PATH, the scripts run the
+    project's .venv interpreter."""
+    import shutil
+    import subprocess
+    (tmp_path / 'tools').mkdir()
+    (tmp_path / '.venv' / 'bin').mkdir(parents=True)
+    fake = tmp_path / '.venv' / 'bin' / 'python'
+    fake.write_text('#!/bin/sh\necho "$@" > "$(dirname "$0")/called"\n')
+    fake.chmod(0o755)
+    for name in ('dist_train.sh', 'dist_test.sh'):
+        shutil.copy(ROOT / 'tools' / name, tmp_path / 'tools' / name)
+        result = subprocess.run(
+            ['/bin/bash', str(tmp_path / 'tools' / name), 'cfg.py', 'ckpt',
+             '2'], env=dict(PATH='/usr/bin:/bin'), capture_output=True,
+            text=True)
+        assert result.returncode == 0, result.stderr
+        called = (tmp_path / '.venv' / 'bin' / 'called').read_text()
+        assert '-m torch.distributed.run' in called and 'cfg.py' in called

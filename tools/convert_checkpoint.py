@@ -1,5 +1,4 @@
-"""Convert a VideoMAE checkpoint from another code base to ours, or ours to
-Hugging Face's.
+"""Convert VideoMAE checkpoints: other code bases' to ours, ours to HF's.
 
     python tools/convert_checkpoint.py SRC DST \
         [--to backbone|pretrainer|recognizer|detector|hf]
@@ -26,13 +25,22 @@ from mmengine.utils import ProgressBar
 
 import videomae_det  # noqa: F401
 from videomae_det.checkpoint import load_checkpoint_file
-from videomae_det.checkpoint.formats import ConversionError, convert, unwrap
+from videomae_det.checkpoint.formats import (
+    ConversionError,
+    convert,
+    saved_settings,
+    unwrap,
+)
 from videomae_det.checkpoint.hf import export_hf
 from videomae_det.models import VideoMAE, VideoMAEPretrainer
 from videomae_det.models.backbones.videomae import ARCH_SETTINGS
 from videomae_det.models.pretrainer import DECODER_SETTINGS
+from videomae_det.utils import set_default_mode
 
 ARCH_NAMES = {a['embed_dims']: n for n, a in ARCH_SETTINGS.items()}
+# what the weights do not show (0: the standard value for the width)
+DEFAULTS = dict(img_size=224, num_frames=16, num_heads=0,
+                decoder_num_heads=0)
 
 
 def count_layers(sd, prefix: str) -> int:
@@ -122,20 +130,30 @@ def mib(path: str) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('src', help='checkpoint file or HF model folder')
     parser.add_argument('dst')
     parser.add_argument('--to', default='backbone',
                         choices=['backbone', 'pretrainer', 'recognizer',
                                  'detector', 'hf'])
-    parser.add_argument('--num-heads', type=int, default=0)
-    parser.add_argument('--decoder-num-heads', type=int, default=0)
-    parser.add_argument('--img-size', type=int, default=224)
-    parser.add_argument('--num-frames', type=int, default=16)
+    for key, default in DEFAULTS.items():
+        parser.add_argument(
+            '--' + key.replace('_', '-'), type=int,
+            help="default: the checkpoint's saved config, else " + (
+                str(default) if default else 'the standard one for the '
+                'width'))
     args = parser.parse_args()
-    start = time.time()
+    start = time.perf_counter()
     print(f'reading {args.src} ({mib(args.src):.1f} MiB)')
-    sd = unwrap(load_checkpoint_file(args.src, map_location='cpu'))
+    checkpoint = load_checkpoint_file(args.src, map_location='cpu')
+    saved = saved_settings(checkpoint)
+    for key, default in DEFAULTS.items():
+        if not getattr(args, key):
+            setattr(args, key, saved.get(key, default))
+    if saved:
+        print("from the checkpoint's config: " + ', '.join(
+            f'{k}={v}' for k, v in saved.items()))
+    sd = unwrap(checkpoint)
     to = args.to
     if to == 'hf':  # the richest of our layouts the source has
         to = ('pretrainer' if any(k.endswith('encoder_to_decoder.weight')
@@ -172,11 +190,12 @@ def main() -> int:
     elif args.dst.endswith('.safetensors'):
         from safetensors.torch import save_file
         save_file(out, args.dst, metadata=dict(converted_from=fmt))
+        set_default_mode(args.dst)
     else:
         torch.save(dict(state_dict=out, meta=dict(converted_from=fmt)),
                    args.dst)
     print(f'wrote {args.dst}: {params / 1e6:.1f}M parameters, '
-          f'{mib(args.dst):.1f} MiB, in {time.time() - start:.1f} s')
+          f'{mib(args.dst):.1f} MiB, in {time.perf_counter() - start:.1f} s')
     return 0
 
 

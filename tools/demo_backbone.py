@@ -54,7 +54,7 @@ def timed(fn):
 
 def main() -> None:
     clips = sample_videos()
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--video', default=clips.get('bikes', next(
         iter(clips.values()))), help='mp4 to decode')
     parser.add_argument('--arch', default='small')

@@ -17,6 +17,7 @@ import argparse
 import csv
 import json
 import os.path as osp
+import sys
 from typing import Dict, List
 
 import cv2
@@ -24,7 +25,6 @@ import decord
 import numpy as np
 import torch
 from mmengine.config import Config
-from mmengine.runner import load_checkpoint
 from mmengine.structures import InstanceData
 from mmengine.utils import ProgressBar
 
@@ -35,7 +35,9 @@ from mmaction.registry import MODELS
 from mmaction.structures import ActionDataSample
 from mmaction.utils import register_all_modules
 
+from videomae_det.checkpoint.fit import load_weights
 from videomae_det.datasets.proposals import read_proposals
+from videomae_det.errors import exit_code
 from videomae_det.evaluation.ava import read_label_map
 
 
@@ -85,8 +87,8 @@ def test_settings(cfg: Config):
     return sample['clip_len'], sample['frame_interval'], short
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('video')
     parser.add_argument('config')
     parser.add_argument('checkpoint')
@@ -100,15 +102,24 @@ def main() -> None:
     parser.add_argument('--out-csv')
     parser.add_argument('--topk', type=int, default=3)
     parser.add_argument('--thr', type=float, default=0.3)
+    parser.add_argument(
+        '--allow-partial', action='store_true',
+        help='run a checkpoint that does not fit the config (what does not '
+        'fit stays randomly initialised, listed in the log)')
     args = parser.parse_args()
     if not args.boxes and not args.det_config:
         parser.error('give --boxes or --det-config/--det-checkpoint')
+    return exit_code(run, args)
+
+
+def run(args: argparse.Namespace) -> None:
 
     register_all_modules()
     cfg = Config.fromfile(args.config)
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model).eval()
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
+    load_weights(model, args.checkpoint,
+                 'partial' if args.allow_partial else 'exact')
     labels = args.labels or cfg.test_dataloader.dataset.label_file
     names = {c['id']: c['name'] for c in read_label_map(labels)[0]}
     custom = cfg.test_dataloader.dataset.get('custom_classes')
@@ -202,4 +213,4 @@ def write_video(reader, fps: float, results: List[dict], path: str) -> None:
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

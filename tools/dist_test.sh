@@ -10,7 +10,10 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 HERE=$(cd "$(dirname "$0")" && pwd)
-PYTHON=${PYTHON:-python}
+# the project's .venv (made by `make install`) if there is one
+VENV_PY="$HERE/../.venv/bin/python"
+[ -x "$VENV_PY" ] || VENV_PY=python
+PYTHON=${PYTHON:-$VENV_PY}
 
 PYTHONPATH="$HERE/..${PYTHONPATH:+:$PYTHONPATH}" \
 "$PYTHON" -m torch.distributed.run \

@@ -7,7 +7,8 @@
 Prints the per-class AP table with action names and the mAP (and with
 ``--chance N`` the floor to beat: the mAP of random scores on the true
 boxes, N draws). Bad input is reported with its file and line, not a
-traceback.
+traceback. Exit codes: 0 scored, 1 a problem in the input files (nothing
+to score included), 2 a usage error or a missing file.
 """
 import argparse
 import sys
@@ -22,8 +23,9 @@ from videomae_det.evaluation.ava.report import (
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('detections', help='detections CSV (8 columns)')
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('detections', help='detections CSV: video_id, '
+                        'timestamp, x1, y1, x2, y2, action_id, score')
     parser.add_argument('--gt', required=True, help='groundtruth CSV')
     parser.add_argument('--labels', required=True, help='label map pbtxt')
     parser.add_argument('--exclusions', help='excluded timestamps CSV')
@@ -37,9 +39,23 @@ def main() -> int:
     try:
         result = evaluate_files(args.detections, args.gt, args.labels,
                                 args.exclusions, args.chance)
-    except (AVAFormatError, FileNotFoundError) as err:
+    except FileNotFoundError as err:
         print(f'error: {err}', file=sys.stderr)
         return 2
+    except AVAFormatError as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    for warning in result['warnings']:
+        print(f'warning: {warning}', file=sys.stderr)
+    for side, path in (('groundtruth', args.gt),
+                       ('detections', args.detections)):
+        if not result['rows'][side]:
+            dropped = result['dropped'][side]
+            print(f'error: nothing was scored: {path} has no {side} rows' +
+                  (f' with action ids in {args.labels} (dropped ids: '
+                   f'{sorted(dropped)})' if dropped else ''),
+                  file=sys.stderr)
+            return 1
     print(format_table(result))
     print(f'evaluated in {time.perf_counter() - start:.2f} s')
     if args.json:

@@ -13,7 +13,10 @@ CPUS_PER_TASK=${CPUS_PER_TASK:-5}
 SRUN_ARGS=${SRUN_ARGS:-""}
 PY_ARGS=${*:5}
 HERE=$(cd "$(dirname "$0")" && pwd)
-PYTHON=${PYTHON:-python}
+# the project's .venv (made by `make install`) if there is one
+VENV_PY="$HERE/../.venv/bin/python"
+[ -x "$VENV_PY" ] || VENV_PY=python
+PYTHON=${PYTHON:-$VENV_PY}
 
 # shellcheck disable=SC2086  # SRUN_ARGS and PY_ARGS are word lists
 PYTHONPATH="$HERE/..${PYTHONPATH:+:$PYTHONPATH}" \

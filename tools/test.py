@@ -5,11 +5,12 @@
         [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
+import sys
 
 from mmengine.config import DictAction
-from mmengine.runner import Runner
 
 import videomae_det  # noqa: F401  registers modules, applies compat fixes
+from videomae_det.engine import CheckedRunner
 from videomae_det.engine.runner_setup import (
     adapt_to_device,
     close_distributed,
@@ -17,6 +18,11 @@ from videomae_det.engine.runner_setup import (
     load_config,
     set_local_rank,
 )
+from videomae_det.errors import exit_code
+
+ALLOW_PARTIAL_HELP = (
+    'test a checkpoint that does not fit the config: load the weights that '
+    'fit, the rest stays randomly initialised (listed in the log)')
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,14 +43,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         help='job launcher')
+    parser.add_argument(
+        '--allow-partial', action='store_true',
+        help=ALLOW_PARTIAL_HELP)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     set_local_rank(args.local_rank)
     return args
 
 
-def main() -> None:
-    args = parse_args()
+def main() -> int:
+    return exit_code(run, parse_args())
+
+
+def run(args: argparse.Namespace) -> None:
     cfg = load_config(args.config, args.cfg_options, args.launcher,
                       args.work_dir)
     cfg.load_from = args.checkpoint
@@ -68,10 +80,11 @@ def main() -> None:
         evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
         cfg.test_evaluator = evaluator
     init_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
+    runner = CheckedRunner.from_cfg(
+        cfg, 'partial' if args.allow_partial else 'exact')
     runner.test()
     close_distributed()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -5,11 +5,12 @@
         [--launcher none|pytorch|slurm|mpi]
 """
 import argparse
+import sys
 
 from mmengine.config import DictAction
-from mmengine.runner import Runner
 
 import videomae_det  # noqa: F401  registers modules, applies compat fixes
+from videomae_det.engine import CheckedRunner
 from videomae_det.engine.runner_setup import (
     close_distributed,
     enable_amp,
@@ -17,6 +18,12 @@ from videomae_det.engine.runner_setup import (
     load_config,
     set_local_rank,
 )
+from videomae_det.errors import exit_code
+
+ALLOW_PARTIAL_HELP = (
+    'load_from: load the weights that fit and start the rest from random '
+    'initialisation (listed in the log); without it only a classifier of '
+    'another class count may differ')
 
 
 def parse_args() -> argparse.Namespace:
@@ -46,14 +53,20 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         help='job launcher')
+    parser.add_argument(
+        '--allow-partial', action='store_true',
+        help=ALLOW_PARTIAL_HELP)
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args()
     set_local_rank(args.local_rank)
     return args
 
 
-def main() -> None:
-    args = parse_args()
+def main() -> int:
+    return exit_code(run, parse_args())
+
+
+def run(args: argparse.Namespace) -> None:
     cfg = load_config(args.config, args.cfg_options, args.launcher,
                       args.work_dir)
     if args.amp:
@@ -77,10 +90,11 @@ def main() -> None:
         randomness['deterministic'] = args.deterministic
         randomness['diff_rank_seed'] = args.diff_rank_seed
     init_cpu_distributed(cfg)
-    runner = Runner.from_cfg(cfg)
+    runner = CheckedRunner.from_cfg(
+        cfg, 'partial' if args.allow_partial else 'finetune')
     runner.train()
     close_distributed()
 
 
 if __name__ == '__main__':
-    main()
+    sys.exit(main())

@@ -16,9 +16,9 @@ from mmaction.registry import MODELS
 from mmaction.utils import register_all_modules
 from mmengine.config import Config
 from mmengine.dataset import Compose
-from mmengine.runner import load_checkpoint
 
 import videomae_det  # noqa: F401
+from videomae_det.checkpoint.fit import load_weights
 from videomae_det.models.masking import make_mask
 from videomae_det.visualization import (
     reconstruction_views,
@@ -41,7 +41,7 @@ def test_pipeline(cfg: Config) -> Compose:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('video')
     parser.add_argument('config')
     parser.add_argument('checkpoint')
@@ -54,7 +54,7 @@ def main() -> None:
     register_all_modules()
     cfg = Config.fromfile(args.config)
     model = MODELS.build(cfg.model).eval()
-    load_checkpoint(model, args.checkpoint, map_location='cpu')
+    load_weights(model, args.checkpoint)  # must fit exactly
     data = test_pipeline(cfg)(dict(filename=args.video))
     batch = model.data_preprocessor(
         dict(inputs=[data['inputs']], data_samples=[data['data_samples']]))

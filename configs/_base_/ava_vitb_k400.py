@@ -94,7 +94,7 @@ train_dataloader = dict(
     batch_size=8,
     num_workers=8,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='SeededSampler', shuffle=True),  # exact resume
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file_train,

@@ -87,7 +87,7 @@ test_pipeline = [
 ]
 train_dataloader = dict(
     batch_size=batch_per_gpu, num_workers=8, persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='SeededSampler', shuffle=True),  # exact resume
     dataset=dict(type=dataset_type, ann_file=ann_file_train,
                  data_prefix=dict(video=data_root), num_classes=num_classes,
                  pipeline=train_pipeline))

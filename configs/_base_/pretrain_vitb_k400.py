@@ -43,7 +43,7 @@ train_dataloader = dict(
     batch_size=batch_per_gpu,
     num_workers=10,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
+    sampler=dict(type='SeededSampler', shuffle=True),  # exact resume
     dataset=dict(
         type='UnlabelledVideoDataset',
         ann_file=ann_file,

@@ -61,7 +61,7 @@ def count(cfg: Config, shape=None):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config')
     parser.add_argument('--shape', type=int, nargs=3, metavar=('T', 'H', 'W'))
     args = parser.parse_args()

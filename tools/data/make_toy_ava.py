@@ -175,7 +175,7 @@ def write_split(out: str, split: str, videos: dict,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('out_dir')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--videos', type=int, default=8)

@@ -92,7 +92,7 @@ def write(path: str, frames: list) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('out_dir')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--per-class', type=int, default=60)

@@ -22,8 +22,10 @@ import torch.nn.functional as F
 from mmengine.logging import print_log
 from torch import Tensor
 
+from ..errors import InputError
 
-class AdaptationError(ValueError):
+
+class AdaptationError(InputError, ValueError):
     """A checkpoint tensor cannot be fitted to the model."""
 
 

@@ -17,6 +17,7 @@ from typing import Dict, Optional, Tuple
 from mmengine.logging import print_log
 from torch import Tensor
 
+from ..errors import InputError
 from .hf import (
     convert_hf_backbone,
     convert_hf_classifier,
@@ -31,7 +32,7 @@ FOREIGN = ('official_pretrain', 'official_finetune', 'hf_pretrain', 'hf',
 _DECODER = ('decoder.', 'encoder_to_decoder.', 'mask_token')
 
 
-class ConversionError(ValueError):
+class ConversionError(InputError, ValueError):
     """The source cannot give the requested target."""
 
 
@@ -42,6 +43,34 @@ def unwrap(checkpoint: dict) -> StateDict:
         if isinstance(checkpoint.get(key), dict):
             return checkpoint[key]
     return checkpoint
+
+
+def saved_settings(checkpoint: dict) -> Dict[str, int]:
+    """What the weights do not show, from the config an mmengine checkpoint
+    saved (``meta.cfg``): ``img_size``, ``num_frames``, ``num_heads`` and
+    ``decoder_num_heads``, those it states; empty without a config."""
+    text = (checkpoint.get('meta') or {}).get('cfg') if isinstance(
+        checkpoint, dict) else None
+    if not isinstance(text, str):
+        return {}
+    from mmengine.config import Config
+
+    from ..models.backbones.videomae import ARCH_SETTINGS
+    try:
+        model = Config.fromstring(text, '.py').model
+    except Exception:  # not a config we can read: the caller's defaults
+        return {}
+    backbone = model.get('backbone', model)
+    out = {k: backbone[k] for k in ('img_size', 'num_frames')
+           if isinstance(backbone.get(k), int)}
+    arch = backbone.get('arch')
+    arch = ARCH_SETTINGS.get(arch, {}) if isinstance(arch, str) else arch
+    if isinstance(arch, dict) and 'num_heads' in arch:
+        out['num_heads'] = arch['num_heads']
+    decoder = model.get('decoder')
+    if isinstance(decoder, dict) and 'num_heads' in decoder:
+        out['decoder_num_heads'] = decoder['num_heads']
+    return out
 
 
 def detect_format(sd: StateDict) -> str:

@@ -16,6 +16,8 @@ from typing import Dict, List, Optional, Tuple
 import torch
 from torch import Tensor
 
+from ..utils.files import set_default_mode
+
 StateDict = Dict[str, Tensor]
 
 # (HF encoder key template, our backbone key template), after HF's
@@ -228,6 +230,7 @@ def export_hf(model, out_dir: str, safetensors: bool = True) -> str:
         from safetensors.torch import save_file
         path = osp.join(out_dir, 'model.safetensors')
         save_file(hf_sd, path, metadata=dict(format='pt'))
+        set_default_mode(path)
     else:
         path = osp.join(out_dir, 'pytorch_model.bin')
         torch.save(hf_sd, path)

@@ -21,8 +21,10 @@ import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 
+from ..errors import InputError
 
-class UnsafeCheckpointError(pickle.UnpicklingError):
+
+class UnsafeCheckpointError(InputError, pickle.UnpicklingError):
     """A checkpoint asked to import a global outside the allowlist."""
 
 

@@ -1,11 +1,13 @@
+from .ava_dataset import CheckedAVADataset
 from .ava_video import AVAVideoDecode
 from .rand_augment import VideoRandAugment
+from .seeded import SeededSampler
 from .transforms import DecodeClips, MultiScaleCropResize
 from .unlabelled_videos import UnlabelledVideoDataset
 from .video_list import CheckedVideoDataset, VideoListError
 
 __all__ = [
-    'AVAVideoDecode', 'CheckedVideoDataset', 'DecodeClips',
-    'MultiScaleCropResize', 'UnlabelledVideoDataset', 'VideoListError',
-    'VideoRandAugment'
+    'AVAVideoDecode', 'CheckedAVADataset', 'CheckedVideoDataset',
+    'DecodeClips', 'MultiScaleCropResize', 'SeededSampler',
+    'UnlabelledVideoDataset', 'VideoListError', 'VideoRandAugment'
 ]

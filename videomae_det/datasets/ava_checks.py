@@ -9,10 +9,11 @@ from typing import List, Optional
 
 from mmengine.config import Config
 
+from ..errors import InputError
 from ..evaluation.ava.io import read_label_map
 
 
-class AVAConfigError(ValueError):
+class AVAConfigError(InputError, ValueError):
     """The AVA parts of a config disagree; the message names the keys."""
 
 
@@ -85,6 +86,6 @@ def check_ava_config(cfg: Config) -> Optional[int]:
                                 f'{where}.custom_classes='
                                 f'{ds.get("custom_classes")}')
     if problems:
-        raise AVAConfigError('AVA class settings disagree:\n  - ' +
-                             '\n  - '.join(problems))
+        raise AVAConfigError('AVA class settings disagree: ' +
+                             '; '.join(problems))
     return head_n

@@ -4,8 +4,6 @@ with ``skip_bad_samples=True`` in the dataset config, a warning per skipped
 sample with the running count, and another sample drawn in its place
 (mmengine's refetch). Skipping is never silent.
 """
-from mmaction.datasets import AVADataset
-from mmaction.registry import DATASETS
 from mmengine.logging import print_log
 
 
@@ -39,10 +37,3 @@ class BadSampleMixin:
                       'this process)', logger='current', level=30)
             return None  # mmengine draws another sample
 
-
-
-@DATASETS.register_module()
-class CheckedAVADataset(BadSampleMixin, AVADataset):
-    """mmaction2's ``AVADataset`` (same arguments) whose missing frames or
-    undecodable clips name their folder or video, or are skipped with
-    ``skip_bad_samples=True``."""

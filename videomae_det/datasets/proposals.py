@@ -71,5 +71,11 @@ def read_proposals(path: str, allow_seconds: bool = False
                 f'{path}: {key!r} holds {type(boxes).__name__} of shape '
                 f'{getattr(arr, "shape", "?")}; need an (N, 4|5) array with '
                 'boxes in [0, 1]')
+        flipped = (arr[:, 2] < arr[:, 0]) | (arr[:, 3] < arr[:, 1])
+        if flipped.any():
+            raise AVAFormatError(
+                f'{path}: {key!r} box {int(flipped.argmax())} '
+                f'{arr[flipped.argmax(), :4].tolist()} has x2 < x1 or '
+                'y2 < y1 (boxes are x1, y1, x2, y2)')
         proposals[key] = arr
     return proposals

@@ -7,12 +7,13 @@ from mmaction.registry import DATASETS
 from mmengine.dataset import BaseDataset
 
 from .bad_samples import BadSampleMixin
+from .seeded import SeededSamplesMixin
 
 VIDEO_EXTENSIONS = ('.mp4', '.avi', '.webm', '.mkv', '.mov', '.m4v')
 
 
 @DATASETS.register_module()
-class UnlabelledVideoDataset(BadSampleMixin, BaseDataset):
+class UnlabelledVideoDataset(SeededSamplesMixin, BadSampleMixin, BaseDataset):
     """Videos without labels, from a list file or a folder.
 
     Args:

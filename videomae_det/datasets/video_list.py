@@ -14,15 +14,17 @@ from typing import List
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
 
+from ..errors import InputError
 from .bad_samples import BadSampleMixin
+from .seeded import SeededSamplesMixin
 
 
-class VideoListError(ValueError):
+class VideoListError(InputError, ValueError):
     """A malformed video list; the message names the file and line."""
 
 
 @DATASETS.register_module()
-class CheckedVideoDataset(BadSampleMixin, VideoDataset):
+class CheckedVideoDataset(SeededSamplesMixin, BadSampleMixin, VideoDataset):
     """``VideoDataset`` (same arguments) with line-precise errors, and
     ``skip_bad_samples`` (:mod:`.bad_samples`)."""
 

@@ -1,10 +1,12 @@
 from .layer_decay import LayerDecayOptimWrapperConstructor
 from .loops import CPUAmpTestLoop, CPUAmpValLoop
 from .reliability import NonFiniteLossHook, RandomStateHook
+from .runner import CheckedRunner
 from .wrappers import CPUAmpOptimWrapper, CPUDistributedDataParallel
 
 __all__ = [
-    'CPUAmpOptimWrapper', 'CPUDistributedDataParallel', 'CPUAmpTestLoop',
+    'CheckedRunner', 'CPUAmpOptimWrapper', 'CPUDistributedDataParallel',
+    'CPUAmpTestLoop',
     'CPUAmpValLoop', 'LayerDecayOptimWrapperConstructor',
     'NonFiniteLossHook', 'RandomStateHook'
 ]

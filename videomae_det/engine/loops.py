@@ -2,36 +2,20 @@
 
 mmengine's loops autocast the whole ``test_step`` when ``fp16=True``; on a
 CPU that is bf16, and the metrics' ``tensor.numpy()`` has no bfloat16. These
-loops cast predictions back to float32 before the evaluator sees them.
+loops keep the RoI extractor and heads in float32 (:mod:`.precision`) and
+cast predictions back to float32 before the evaluator sees them.
 """
-from typing import Any
-
-import torch
 from mmengine.registry import LOOPS
 from mmengine.runner import TestLoop, ValLoop
-from mmengine.structures import BaseDataElement
 
-
-def to_float32(obj: Any) -> Any:
-    """Cast bf16 tensors in (nested) predictions to float32, in place for
-    data elements."""
-    if isinstance(obj, torch.Tensor):
-        return obj.float() if obj.dtype == torch.bfloat16 else obj
-    if isinstance(obj, BaseDataElement):
-        for key in obj.keys():
-            setattr(obj, key, to_float32(getattr(obj, key)))
-        return obj
-    if isinstance(obj, (list, tuple)):
-        return type(obj)(to_float32(o) for o in obj)
-    if isinstance(obj, dict):
-        return {k: to_float32(v) for k, v in obj.items()}
-    return obj
+from .precision import keep_fp32, to_float32
 
 
 class _Float32Predictions:
     """Mixin: wrap the evaluator so it receives float32 predictions."""
 
     def _cast_predictions(self) -> None:
+        keep_fp32(self.runner.model)
         process = self.evaluator.process
 
         def process_float32(data_samples, data_batch=None):

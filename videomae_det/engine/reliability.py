@@ -7,9 +7,11 @@
   checkpoint (and ``last_checkpoint``, written after) stays good.
 - :class:`RandomStateHook` saves the torch, numpy and Python random states
   in each checkpoint and restores them on ``--resume``. With the epoch's
-  sampler order fixed by (seed, epoch) and workers seeded per epoch, a run
-  killed mid-epoch resumes from its last checkpoint and replays that epoch
-  exactly: same weights, same logged losses.
+  sampler order fixed by (seed, epoch), each sample's augmentation drawn
+  under a seed from (seed, epoch, index) (``SeededSampler``) and the
+  loaders' worker seeds drawn from their own generator, a run killed
+  mid-epoch resumes from its last checkpoint and replays that epoch
+  exactly, with or without loader workers: same weights, same losses.
 - :class:`NonFiniteLossHook` checks every loss before the optimiser step:
   ``action='stop'`` raises with the iteration (the checkpoints on disk are
   untouched), ``action='skip'`` drops the step and counts it in the log.
@@ -27,6 +29,8 @@ from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
 
+from ..utils.files import set_default_mode
+
 _original_save = None
 
 
@@ -43,6 +47,7 @@ def atomic_save_checkpoint(checkpoint: dict, filename: str,
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix='.tmp_',
                                suffix=os.path.basename(filename))
+    set_default_mode(tmp)  # not mkstemp's 0600
     try:
         with os.fdopen(fd, 'wb') as f:
             f.write(buffer.getvalue())
@@ -70,6 +75,22 @@ class RandomStateHook(Hook):
     """Checkpoint the random generators; restore them on resume."""
 
     priority = 'VERY_LOW'
+
+    def before_train(self, runner) -> None:
+        """Loaders draw their workers' base seed from the global torch
+        generator when an iterator is made: once per run with persistent
+        workers, so a resumed run would draw where an uninterrupted one
+        does not. A generator of their own keeps the global stream (RoI
+        sampling, dropout) the same; the data's own draws come from the
+        :class:`~videomae_det.datasets.SeededSampler`."""
+        loops = (getattr(runner, '_train_loop', None),
+                 getattr(runner, '_val_loop', None))
+        for loop in loops:
+            loader = getattr(loop, 'dataloader', None)
+            if loader is not None and getattr(loader, 'generator',
+                                              0) is None:
+                loader.generator = torch.Generator().manual_seed(
+                    runner.seed)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         checkpoint['random_state'] = dict(

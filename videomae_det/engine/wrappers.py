@@ -14,7 +14,7 @@ from mmengine.model import MMDistributedDataParallel
 from mmengine.optim import OptimWrapper
 from mmengine.registry import MODEL_WRAPPERS, OPTIM_WRAPPERS
 
-from .loops import to_float32
+from .precision import FP32_MODULES, keep_fp32
 
 
 @MODEL_WRAPPERS.register_module()
@@ -27,27 +27,6 @@ class CPUDistributedDataParallel(MMDistributedDataParallel):
         super().__init__(module=module, device_ids=None, **kwargs)
 
 
-def run_in_fp32(module: torch.nn.Module) -> None:
-    """Run ``module``'s forward outside autocast, on float32 inputs.
-
-    Heads are cheap, their losses and metrics want float32, and mmaction2's
-    accuracy metrics call ``tensor.numpy()``, which has no bfloat16.
-    """
-    contexts = []
-
-    def enter(mod, args, kwargs):
-        contexts.append(torch.autocast('cpu', enabled=False))
-        contexts[-1].__enter__()
-        return to_float32(args), to_float32(kwargs)
-
-    def leave(mod, args, output):
-        contexts.pop().__exit__(None, None, None)
-
-    module.register_forward_pre_hook(enter, with_kwargs=True)
-    module.register_forward_hook(leave, always_call=True)
-    module._fp32_forward = True
-
-
 @OPTIM_WRAPPERS.register_module()
 class CPUAmpOptimWrapper(OptimWrapper):
     """Mixed precision on the CPU: bf16 autocast in the forward pass.
@@ -58,12 +37,12 @@ class CPUAmpOptimWrapper(OptimWrapper):
     Args:
         dtype: ``'bfloat16'`` (fast on AVX-512 BF16 CPUs) or ``'float16'``.
         fp32_modules: Sub-modules of the model (dotted names; absent ones
-            are skipped) that run in float32, as AMP recipes keep the heads.
+            are skipped) that run in float32: the heads, as AMP recipes
+            keep them, and the RoI extractor (see :mod:`.precision`).
     """
 
     def __init__(self, dtype: str = 'bfloat16',
-                 fp32_modules: Sequence[str] = ('cls_head',
-                                                'roi_head.bbox_head'),
+                 fp32_modules: Sequence[str] = FP32_MODULES,
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.cast_dtype = getattr(torch, dtype)
@@ -71,14 +50,7 @@ class CPUAmpOptimWrapper(OptimWrapper):
 
     @contextmanager
     def optim_context(self, model: torch.nn.Module):
-        model = getattr(model, 'module', model)  # under DDP
-        for name in self.fp32_modules:
-            try:
-                head = model.get_submodule(name)
-            except AttributeError:
-                continue
-            if not getattr(head, '_fp32_forward', False):
-                run_in_fp32(head)
+        keep_fp32(model, self.fp32_modules)
         with super().optim_context(model), torch.autocast(
                 'cpu', dtype=self.cast_dtype):
             yield

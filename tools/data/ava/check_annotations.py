@@ -20,20 +20,31 @@ from mmengine.utils import ProgressBar
 
 from videomae_det.datasets.proposals import load_plain, read_proposals
 from videomae_det.evaluation.ava import AVAFormatError, read_label_map
-from videomae_det.evaluation.ava.io import check_row
+from videomae_det.evaluation.ava.io import check_row, read_rows
+
+VIDEO_EXTS = ('.mp4', '.mkv', '.webm', '.avi')
+
+
+def find_video(video: str, args) -> str:
+    """``'ok'``, ``'frames'`` (a frame folder where a video file was
+    asked for) or ``'missing'``."""
+    if args.frames:
+        return 'ok' if osp.isdir(osp.join(args.frames, video)) else 'missing'
+    if any(osp.isfile(osp.join(args.videos, video + ext))
+           for ext in VIDEO_EXTS):
+        return 'ok'
+    return 'frames' if osp.isdir(osp.join(args.videos, video)) else 'missing'
 
 
 def check(args) -> list:
     problems = []
     rows = []
-    with open(args.ann) as f:
-        for lineno, line in enumerate(f, 1):
-            row = line.rstrip('\n').split(',')
-            try:
-                check_row(row, args.ann, lineno)
-                rows.append(row)
-            except AVAFormatError as err:
-                problems.append(str(err))
+    for lineno, row in read_rows(args.ann):
+        try:
+            check_row(row, args.ann, lineno)
+            rows.append(row)
+        except AVAFormatError as err:
+            problems.append(str(err))
     stamps = Counter(int(r[1]) for r in rows
                      if not args.start <= int(r[1]) <= args.end)
     if stamps:
@@ -41,27 +52,36 @@ def check(args) -> list:
                         f'outside {args.start}-{args.end}: '
                         f'{sorted(stamps)[:10]}')
     if args.labels:
-        _, ids = read_label_map(args.labels)
+        try:
+            _, ids = read_label_map(args.labels)
+        except AVAFormatError as err:
+            problems.append(str(err))
+            ids = None
+    if args.labels and ids is not None:
         unknown = Counter(int(r[6]) for r in rows if int(r[6]) not in ids)
         if unknown:
             problems.append(f'action ids not in {args.labels} (ignored by '
                             f'the evaluator): {dict(unknown)}')
     videos = sorted({r[0] for r in rows})
-    where = args.frames or args.videos
-    if where:
-        bar = ProgressBar(len(videos))
+    if args.frames or args.videos:
+        # a bar on a terminal; a log gets no carriage-return flood
+        bar = ProgressBar(len(videos)) if sys.stdout.isatty() else None
+        found = {'ok': [], 'frames': [], 'missing': []}
         for video in videos:
-            if args.frames:
-                ok = osp.isdir(osp.join(args.frames, video))
-            else:
-                ok = any(osp.isfile(osp.join(args.videos, video + ext))
-                         for ext in ('.mp4', '.mkv', '.webm', '.avi'))
-            if not ok:
-                problems.append(f'video {video} has no '
-                                f'{"frame folder" if args.frames else "file"}'
-                                f' in {where}')
-            bar.update()
-        print()
+            found[find_video(video, args)].append(video)
+            if bar:
+                bar.update()
+        if bar:
+            print()
+        where = args.frames or args.videos
+        problems += [f'video {v} has no '
+                     f'{"frame folder" if args.frames else "file"} in '
+                     f'{where}' for v in found['missing']]
+        if found['frames']:
+            problems.append(
+                f'{len(found["frames"])} of {len(videos)} videos have frame '
+                f'folders in {where}, not video files: for extracted '
+                f'frames use --frames {where}')
     if args.proposals:
         try:
             proposals = read_proposals(args.proposals)
@@ -81,7 +101,7 @@ def check(args) -> list:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--ann', required=True)
     parser.add_argument('--labels')
     parser.add_argument('--proposals')

@@ -44,7 +44,7 @@ def cut(src: str, dst: str, start: float, end: float) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('movie_dir')
     parser.add_argument('out_dir')
     parser.add_argument('--start', type=float, default=900)

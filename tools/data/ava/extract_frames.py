@@ -44,7 +44,7 @@ def extract(path: str, out_dir: str, fps: float, start: float,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('video_dir')
     parser.add_argument('out_dir')
     parser.add_argument('--fps', type=float, default=30)

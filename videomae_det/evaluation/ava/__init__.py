@@ -28,8 +28,13 @@ def evaluate_files(detections: str, gt: str, labels: str,
     exclusions, groundtruth (no cap), detections (50 per keyframe).
 
     Returns :func:`frame_map`'s dict plus ``categories`` (id -> name),
-    ``dropped`` (rows whose action id is not in the label map, per file)
-    and, if ``chance_draws``, ``chance``: :func:`chance_map`'s mAPs.
+    ``dropped`` (rows whose action id is not in the label map, per file),
+    ``rows`` (rows kept per file), ``warnings`` (what looks wrong but was
+    scored) and, if ``chance_draws``, ``chance``: :func:`chance_map`'s
+    mAPs.
+
+    Raises:
+        AVAFormatError: Malformed input, naming the file and line.
     """
     from .io import DETECTIONS_PER_KEYFRAME, check_readable
     for path, what in ((detections, 'detections'), (gt, 'groundtruth'),
@@ -44,6 +49,9 @@ def evaluate_files(detections: str, gt: str, labels: str,
     result['categories'] = {c['id']: c['name'] for c in categories}
     result['dropped'] = dict(groundtruth=gt_boxes.dropped_labels,
                              detections=det_boxes.dropped_labels)
+    result['rows'] = dict(groundtruth=len(gt_boxes),
+                          detections=len(det_boxes))
+    result['warnings'] = gt_boxes.warnings + det_boxes.warnings
     if chance_draws:
         result['chance'] = chance_map(gt_boxes, [c['id'] for c in categories],
                                       excluded, chance_draws)

@@ -13,6 +13,7 @@ What the official code would mis-read or crash on deep inside gets an
 a non-numeric field, a box outside [0, 1] or with x2 < x1 / y2 < y1, a label
 map that does not parse, an exclusion row that is not ``video_id,time``.
 """
+import codecs
 import csv
 import heapq
 import os
@@ -21,10 +22,12 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
+from ...errors import InputError
+
 DETECTIONS_PER_KEYFRAME = 50
 
 
-class AVAFormatError(ValueError):
+class AVAFormatError(InputError, ValueError):
     """Malformed AVA input; the message names the file and line."""
 
 
@@ -35,18 +38,42 @@ def image_key(video_id: str, timestamp: int) -> str:
 def read_label_map(path: str) -> Tuple[List[dict], Set[int]]:
     """``item { name: "..." id: N }`` blocks -> (categories in file order,
     id whitelist). Like the official reader, ``label_id:`` counts as
-    ``id:`` and other fields are ignored.
+    ``id:`` and other fields (``label_type:``) are ignored.
 
     Raises:
-        AVAFormatError: No item, an id that is not an integer, an id before
-            any name, a duplicate id, or an id below 1.
+        AVAFormatError: No item, an item that is never closed or lacks its
+            name or id, a field outside an item, an id that is not an
+            integer, a duplicate id, or an id below 1; with the line.
     """
     categories: List[dict] = []
+    opened = 0  # line of the open ``item {``, 0 outside an item
     name: Optional[str] = None
-    with open(path) as f:
+    label: Optional[int] = None
+    with open(path, encoding='utf-8-sig') as f:
         for lineno, line in enumerate(f, 1):
             text = line.strip()
-            if text.startswith('name:'):
+            if not text or text.startswith('#'):
+                continue
+            if text.startswith('item') and text.endswith('{'):
+                if opened:
+                    raise AVAFormatError(
+                        f'{path}:{lineno}: a new item starts before the '
+                        f'item of line {opened} is closed with "}}"')
+                opened, name, label = lineno, None, None
+            elif text == '}':
+                if not opened:
+                    raise AVAFormatError(f'{path}:{lineno}: "}}" closes no '
+                                         'item')
+                if name is None or label is None:
+                    raise AVAFormatError(
+                        f'{path}:{opened}: item has no '
+                        f'{"name" if name is None else "id"}')
+                categories.append(dict(id=label, name=name))
+                opened = 0
+            elif not opened:
+                raise AVAFormatError(f'{path}:{lineno}: {text!r} is outside '
+                                     'an "item { ... }" block')
+            elif text.startswith('name:'):
                 parts = text.split('"')
                 if len(parts) < 3:
                     raise AVAFormatError(f'{path}:{lineno}: name is not '
@@ -59,19 +86,40 @@ def read_label_map(path: str) -> Tuple[List[dict], Set[int]]:
                 except ValueError:
                     raise AVAFormatError(f'{path}:{lineno}: id {value!r} is '
                                          'not an integer') from None
-                if name is None:
-                    raise AVAFormatError(f'{path}:{lineno}: id {label} '
-                                         'comes before any name')
                 if label < 1:
                     raise AVAFormatError(f'{path}:{lineno}: id {label} < 1')
                 if any(c['id'] == label for c in categories):
                     raise AVAFormatError(f'{path}:{lineno}: duplicate id '
                                          f'{label}')
-                categories.append(dict(id=label, name=name))
+    if opened:
+        raise AVAFormatError(f'{path}:{opened}: "item {{" is never closed '
+                             'with "}"')
     if not categories:
         raise AVAFormatError(f'{path}: no "item {{ name: ... id: ... }}" '
                              'found: not a label map')
     return categories, {c['id'] for c in categories}
+
+
+def read_rows(path: str) -> List[Tuple[int, List[str]]]:
+    """A CSV's non-empty rows with their line numbers; a UTF-8 byte-order
+    mark (spreadsheet programs write one) is dropped."""
+    with open(path, newline='', encoding='utf-8-sig') as f:
+        return [(lineno, row) for lineno, row in enumerate(csv.reader(f), 1)
+                if row]
+
+
+def _header_hint(row: List[str], path: str, lineno: int) -> None:
+    """A first row whose numeric fields are all words is a header."""
+    def number(text):
+        try:
+            float(text)
+            return True
+        except ValueError:
+            return False
+    if lineno == 1 and len(row) > 1 and not any(map(number, row[1:])):
+        raise AVAFormatError(
+            f'{path}:1: looks like a header row ({",".join(row)}): AVA CSV '
+            'files have none; delete line 1')
 
 
 def read_exclusions(path: Optional[str]) -> Set[str]:
@@ -79,14 +127,12 @@ def read_exclusions(path: Optional[str]) -> Set[str]:
     if not path:
         return set()
     keys = set()
-    with open(path, newline='') as f:
-        for lineno, row in enumerate(csv.reader(f), 1):
-            if not row:
-                continue
-            if len(row) != 2:
-                raise AVAFormatError(f'{path}:{lineno}: expected '
-                                     f'video_id,timestamp, got {row}')
-            keys.add(image_key(row[0], _timestamp(row[1], path, lineno)))
+    for lineno, row in read_rows(path):
+        _header_hint(row, path, lineno)
+        if len(row) != 2:
+            raise AVAFormatError(f'{path}:{lineno}: expected '
+                                 f'video_id,timestamp, got {row}')
+        keys.add(image_key(row[0], _timestamp(row[1], path, lineno)))
     return keys
 
 
@@ -112,6 +158,7 @@ class AVABoxes:
     labels: np.ndarray  # (R,) int64 action ids
     scores: np.ndarray  # (R,) float64
     dropped_labels: Dict[int, int] = field(default_factory=dict)
+    warnings: List[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -119,31 +166,46 @@ class AVABoxes:
 
 def read_csv(path: str, whitelist: Set[int],
              capacity: int = 0) -> AVABoxes:
-    """Read groundtruth (``capacity=0``) or detections (``capacity=50``).
+    """Read groundtruth (``capacity=0``: 7 or 8 columns, the 8th a person
+    id) or detections (``capacity=50``: 8 columns, the 8th the score).
 
     Rows with an action id outside ``whitelist`` are dropped, as the
     official rules say, and counted in ``dropped_labels`` (id -> rows).
     Columns are split and converted in bulk; only when that fails are the
     rows re-read one by one with the ``csv`` module to name the first bad
     line (or to read quoted or ragged files, which the bulk path refuses).
+    A byte-order mark is dropped. Detections whose scores are all integers,
+    some outside [0, 1], get a warning: that is a groundtruth file's
+    person-id column.
     """
+    need_scores = capacity > 0
     with open(path, 'rb') as f:
         data = f.read()
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
     try:
-        columns = _columns(data)
+        columns = _columns(data, need_scores)
     except ValueError:
-        with open(path, newline='') as f:
-            rows = list(csv.reader(f))
-        for lineno, row in enumerate(rows, 1):
-            check_row(row, path, lineno)
-        columns = _columns_from_rows(rows)
-    return group_rows(*columns, whitelist, capacity)
+        rows = read_rows(path)
+        for lineno, row in rows:
+            check_row(row, path, lineno, need_scores)
+        columns = _columns_from_rows([row for _, row in rows])
+    boxes = group_rows(*columns, whitelist, capacity)
+    scores = columns[4]
+    if need_scores and len(scores) and (scores == np.round(scores)).all() \
+            and ((scores < 0) | (scores > 1)).any():
+        boxes.warnings.append(
+            f'{path}: every score is an integer and some are outside [0, 1]'
+            ': is this a groundtruth file (8th column a person id) passed as'
+            ' detections?')
+    return boxes
 
 
-def _columns(data: bytes) -> tuple:
+def _columns(data: bytes, need_scores: bool = False) -> tuple:
     """Split a whole CSV in bulk -> keys, key index, boxes (x1 y1 x2 y2),
     labels, scores. Raises ``ValueError`` if the file is not a plain,
-    regular 7- or 8-column CSV or a field does not convert."""
+    regular 7- or 8-column CSV (8 with ``need_scores``) or a field does not
+    convert."""
     if b'"' in data:
         raise ValueError('quoted fields')
     lines = data.replace(b'\r', b'').rstrip(b'\n')
@@ -152,7 +214,8 @@ def _columns(data: bytes) -> tuple:
     width = lines.split(b'\n', 1)[0].count(b',') + 1
     fields = lines.replace(b'\n', b',').split(b',')
     rows = lines.count(b'\n') + 1
-    if width not in (7, 8) or len(fields) != width * rows:
+    widths = (8,) if need_scores else (7, 8)
+    if width not in widths or len(fields) != width * rows:
         raise ValueError('irregular rows')
     cols = [np.array(fields[i::width]) for i in range(width)]
     boxes = np.stack([c.astype(np.float64) for c in cols[2:6]], 1)
@@ -197,13 +260,21 @@ def _columns_from_rows(rows: List[List[str]]) -> tuple:
     return keys, key_index, boxes, labels, scores
 
 
-def check_row(row: List[str], path: str, lineno: int) -> None:
-    """Check one CSV row; raise :class:`AVAFormatError` naming the line."""
+def check_row(row: List[str], path: str, lineno: int,
+              need_scores: bool = False) -> None:
+    """Check one CSV row (a detection's with ``need_scores``); raise
+    :class:`AVAFormatError` naming the line."""
+    _header_hint(row, path, lineno)
+    if need_scores and len(row) != 8:
+        raise AVAFormatError(
+            f'{path}:{lineno}: a detection row needs 8 columns (video_id, '
+            f'timestamp, x1, y1, x2, y2, action_id, score), got {len(row)}'
+            f': {row}')
     if len(row) not in (7, 8):
         raise AVAFormatError(
             f'{path}:{lineno}: expected 7 or 8 columns (video_id, '
-            'timestamp, x1, y1, x2, y2, action_id[, score]), got '
-            f'{len(row)}: {row}')
+            'timestamp, x1, y1, x2, y2, action_id[, score or person id]), '
+            f'got {len(row)}: {row}')
     _timestamp(row[1], path, lineno)
     try:
         x1, y1, x2, y2 = map(float, row[2:6])

@@ -25,6 +25,8 @@ class AVAFrameMAP(BaseMetric):
     mmaction2's ``AVAMetric``, whose numbers differ from the official ones).
 
     Predictions are kept in memory at full precision: no CSV round trip.
+    The metrics are ``mAP/overall`` and ``mAP/AP_<action id>`` per class
+    with groundtruth.
 
     Args:
         ann_file, label_file, exclude_file: The groundtruth CSV, label map
@@ -90,8 +92,16 @@ class AVAFrameMAP(BaseMetric):
                            read_exclusions(self.exclude_file))
         result['categories'] = {c['id']: c['name'] for c in categories}
         result['dropped'] = dict(detections=det.dropped_labels)
-        MMLogger.get_current_instance().info('\n' + format_table(result))
-        return dict(overall=result['mAP'])
+        logger = MMLogger.get_current_instance()
+        logger.info('\n' + format_table(result))
+        if not len(det):
+            logger.warning(f'no detection scored above action_thr='
+                           f'{self.action_thr}: mAP is 0')
+        # per-class APs beside the mean (classes without groundtruth have
+        # none), so they reach the metrics JSON and visualiser backends
+        return dict(overall=result['mAP'], **{
+            f'AP_{cid}': ap for cid, ap in result['per_class'].items()
+            if not np.isnan(ap)})
 
     @staticmethod
     def write_csv(results: list, path: str) -> None:
