@@ -127,6 +127,12 @@ def test_unknown_action_ids_are_ignored_and_counted(tmp_path):
     assert result['dropped'] == dict(groundtruth={80: 1},
                                      detections={99: 1})
     assert result['per_class'][1] == 1.0
+    from videomae_det.evaluation.ava.report import format_table
+    result['categories'] = {}
+    table = format_table(result)
+    assert 'ignored 1 groundtruth row(s) with action ids not in the label ' \
+        'map: 80 (1)' in table
+    assert 'ignored 1 detection row(s)' in table
 
 
 @pytest.mark.parametrize('row,message', [

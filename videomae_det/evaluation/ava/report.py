@@ -23,9 +23,9 @@ def format_table(result: Dict) -> str:
     for side, dropped in result.get('dropped', {}).items():
         if dropped:
             ids = ', '.join(f'{k} ({v})' for k, v in sorted(dropped.items()))
-            lines.append(f'ignored {sum(dropped.values())} {side[:-1]} '
-                         f'row(s) with action ids not in the label map: '
-                         f'{ids}')
+            row = dict(detections='detection').get(side, side)
+            lines.append(f'ignored {sum(dropped.values())} {row} row(s) '
+                         f'with action ids not in the label map: {ids}')
     return '\n'.join(lines)
 
 
