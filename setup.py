@@ -16,6 +16,7 @@ INSTALL_REQUIRES = [
     'numpy>=1.23',
     'safetensors>=0.4',
     'packaging',
+    'lap>=0.5',  # mmdet's ByteTracker (person tracks in the video demo)
 ]
 TESTS_REQUIRE = [
     'pytest>=7',

@@ -1,215 +1,192 @@
-"""Spatio-temporal action detection on any video, once per second.
+"""Who does what when in a video: person tracks with their actions, once
+per keyframe, from a trained AVA detector.
 
     python tools/demo_video.py VIDEO CONFIG CHECKPOINT \
-        (--boxes BOXES.{pkl,csv} | --det-config C --det-checkpoint W) \
-        [--out-video out.mp4] [--out-json actions.json] [--out-csv a.csv] \
-        [--labels LABELS.pbtxt] [--topk 3] [--thr 0.3]
+        [--boxes BOXES.{csv,pkl} [--boxes-start 900] |
+         --det-config C --det-checkpoint W]  (default: OpenCV's HOG people)
+        [--out-dir DIR] [--out-video a.mp4] [--out-json a.json]
+        [--out-csv a.csv] [--out-timeline a.png]
+        [--labels LABELS.pbtxt] [--topk 3] [--thr 0.3] [--interval 1]
+        [--device cpu|cuda:0] [--amp] [--no-track] [--cfg-options k=v ...]
 
-Person boxes per second come from a file (a CSV of ``second,x1,y1,x2,y2``
-or a pickle ``{second or "video,%04d": array (N, 4|5)}``, boxes normalised
-to [0, 1]) or from an mmdet detector. For each second the clip around it
-(the config's clip length and stride) is decoded with decord, resized as the
-config's test pipeline does, and scored; the annotated video shows every
-box with its top actions, and the JSON/CSV lists actions per person per
-second.
+The video is decoded once, front to back, and each keyframe's clip is built
+by the config's own test pipeline steps, so the scores equal
+``tools/test.py``'s for the same clip and boxes. Person boxes come from a
+file (CSV rows ``second,x1,y1,x2,y2[,score]`` or a proposals pickle,
+normalised to [0, 1]), an mmdet detector, or by default OpenCV's built-in
+HOG people detector (offline, weak: README). Boxes are linked into tracks
+(mmdet's ByteTracker). Outputs: an annotated video, a JSON and a CSV of
+actions per track per keyframe (written as it goes), and a timeline chart;
+with no --out-* option all of them go to --out-dir (default
+work_dirs/demo_video/<video name>). Exit codes: 0 done, 1 bad input (named),
+2 usage.
 """
 import argparse
-import csv
-import json
+import os
 import os.path as osp
 import sys
-from typing import Dict, List
+import time
 
-import cv2
-import decord
-import numpy as np
-import torch
-from mmengine.config import Config
-from mmengine.structures import InstanceData
-from mmengine.utils import ProgressBar
+from mmengine.config import Config, DictAction
 
 import videomae_det  # noqa: F401  (before mmaction.models: compat fixes)
-
-# isort: split
-from mmaction.registry import MODELS
-from mmaction.structures import ActionDataSample
-from mmaction.utils import register_all_modules
-
-from videomae_det.checkpoint.fit import load_weights
-from videomae_det.datasets.proposals import read_proposals
+from videomae_det.apis import (
+    AnnotatedVideo,
+    AVADetInferencer,
+    BoxesFile,
+    HOGPeople,
+    MMDetPeople,
+    ResultWriter,
+    plot_timeline,
+)
 from videomae_det.errors import exit_code
-from videomae_det.evaluation.ava import read_label_map
+
+OUTPUTS = dict(out_video='annotated.mp4', out_json='actions.json',
+               out_csv='actions.csv', out_timeline='timeline.png')
 
 
-def read_boxes(path: str, video: str) -> Dict[int, np.ndarray]:
-    """Second -> ``(N, 4)`` normalised boxes."""
-    boxes: Dict[int, list] = {}
-    if path.endswith('.csv'):
-        with open(path) as f:
-            for lineno, row in enumerate(csv.reader(f), 1):
-                if len(row) < 5:
-                    raise ValueError(f'{path}:{lineno}: expected second,x1,'
-                                     f'y1,x2,y2, got {row}')
-                boxes.setdefault(int(float(row[0])), []).append(
-                    [float(v) for v in row[1:5]])
-        return {k: np.array(v) for k, v in boxes.items()}
-    data = read_proposals(path, allow_seconds=True)
-    out = {}
-    for key, value in data.items():
-        if isinstance(key, str):
-            vid, _, sec = key.rpartition(',')
-            if vid and vid != video:
-                continue
-            key = int(sec)
-        out[int(key)] = np.asarray(value)[:, :4]
-    return out
-
-
-def detector_boxes(config: str, checkpoint: str, frames: Dict[int, np.ndarray],
-                   thr: float) -> Dict[int, np.ndarray]:
-    """Person boxes from an mmdet detector (class 0 = person, COCO)."""
-    from mmdet.apis import inference_detector, init_detector
-    model = init_detector(config, checkpoint, device='cpu')
-    out = {}
-    for sec, frame in frames.items():
-        pred = inference_detector(model, frame[:, :, ::-1]).pred_instances
-        keep = (pred.labels == 0) & (pred.scores > thr)
-        h, w = frame.shape[:2]
-        out[sec] = (pred.bboxes[keep].cpu().numpy() / [w, h, w, h])
-    return out
-
-
-def test_settings(cfg: Config):
-    """Clip length, stride and short side of the config's test pipeline."""
-    steps = {s['type']: s for s in cfg.test_dataloader.dataset.pipeline}
-    sample = steps['SampleAVAFrames']
-    short = steps.get('Resize', {}).get('scale', (-1, 256))[1]
-    return sample['clip_len'], sample['frame_interval'], short
-
-
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('video')
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--boxes', help='person boxes (csv or pkl)')
-    parser.add_argument('--det-config', help='mmdet person detector config')
-    parser.add_argument('--det-checkpoint')
-    parser.add_argument('--det-thr', type=float, default=0.9)
-    parser.add_argument('--labels', help='label map (default: config)')
-    parser.add_argument('--out-video')
-    parser.add_argument('--out-json')
-    parser.add_argument('--out-csv')
+    people = parser.add_argument_group('person boxes (default: HOG)')
+    people.add_argument('--boxes', help='CSV or proposals pickle, normalised')
+    people.add_argument('--boxes-start', type=int, default=0,
+                        help="the video's first frame in the file's seconds "
+                        '(900 for AVA proposals of a cut segment)')
+    people.add_argument('--det-config', help='mmdet detector config')
+    people.add_argument('--det-checkpoint', help='its weights')
+    people.add_argument('--det-thr', type=float, default=None,
+                        help='minimum person score (boxes file: 0, mmdet: '
+                        '0.5, HOG: 0.3)')
+    parser.add_argument('--no-track', action='store_true',
+                        help='no track ids (people per keyframe only)')
+    parser.add_argument('--out-dir', help='folder for every output not given '
+                        'below (default work_dirs/demo_video/<video name>)')
+    for key, name in OUTPUTS.items():
+        parser.add_argument('--' + key.replace('_', '-'), help=f'({name})')
+    parser.add_argument('--labels', help='label map (default: the config\'s)')
     parser.add_argument('--topk', type=int, default=3)
-    parser.add_argument('--thr', type=float, default=0.3)
-    parser.add_argument(
-        '--allow-partial', action='store_true',
-        help='run a checkpoint that does not fit the config (what does not '
-        'fit stays randomly initialised, listed in the log)')
+    parser.add_argument('--thr', type=float, default=0.3,
+                        help='list actions scoring at least this')
+    parser.add_argument('--interval', type=float, default=1.0,
+                        help='seconds between keyframes')
+    parser.add_argument('--device', default='cpu')
+    parser.add_argument('--amp', action='store_true',
+                        help='bf16 on CPUs, fp16 on GPUs')
+    parser.add_argument('--allow-partial', action='store_true',
+                        help='run a checkpoint that does not fit the config '
+                        '(what does not fit stays random, listed)')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
-    if not args.boxes and not args.det_config:
-        parser.error('give --boxes or --det-config/--det-checkpoint')
-    return exit_code(run, args)
+    if args.det_config and args.boxes:
+        parser.error('give --boxes or --det-config, not both')
+    return args
+
+
+def person_source(args):
+    name = osp.splitext(osp.basename(args.video))[0]
+    if args.boxes:
+        return BoxesFile(args.boxes, name, args.det_thr or 0.0,
+                         args.boxes_start)
+    if args.det_config:
+        return MMDetPeople(args.det_config, args.det_checkpoint,
+                           0.5 if args.det_thr is None else args.det_thr,
+                           args.device)
+    return HOGPeople(0.3 if args.det_thr is None else args.det_thr)
+
+
+class Progress:
+    """Frames decoded, frames/s, keyframes scored: a bar on a terminal, a
+    line every 10% in a log."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.start, self.shown = total, time.perf_counter(), -1
+        self.tty = sys.stdout.isatty()
+
+    def __call__(self, index: int, keyframes: int) -> None:
+        done = index + 1
+        step = done * (40 if self.tty else 10) // self.total
+        if step == self.shown and done != self.total:
+            return
+        self.shown = step
+        rate = done / max(time.perf_counter() - self.start, 1e-9)
+        text = (f'{done}/{self.total} frames, {rate:.1f} frames/s, '
+                f'{keyframes} keyframes')
+        if self.tty:
+            print(f'\r[{"#" * step:<40}] {text}', end='', flush=True)
+        else:
+            print(text, flush=True)
 
 
 def run(args: argparse.Namespace) -> None:
-
-    register_all_modules()
     cfg = Config.fromfile(args.config)
-    cfg.model.backbone.init_cfg = None
-    model = MODELS.build(cfg.model).eval()
-    load_weights(model, args.checkpoint,
-                 'partial' if args.allow_partial else 'exact')
-    labels = args.labels or cfg.test_dataloader.dataset.label_file
-    names = {c['id']: c['name'] for c in read_label_map(labels)[0]}
-    custom = cfg.test_dataloader.dataset.get('custom_classes')
-    column_ids = custom or list(range(1, model.roi_head.bbox_head.num_classes))
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    people = person_source(args)
+    inferencer = AVADetInferencer(
+        cfg, args.checkpoint, device=args.device, amp=args.amp,
+        people=people, track=not args.no_track, interval=args.interval,
+        labels=args.labels, thr=args.thr, topk=args.topk,
+        allow_partial=args.allow_partial)
+    outputs = {k: getattr(args, k) for k in OUTPUTS}
+    if not any(outputs.values()) or args.out_dir:
+        folder = args.out_dir or osp.join(
+            'work_dirs', 'demo_video',
+            osp.splitext(osp.basename(args.video))[0])
+        os.makedirs(folder, exist_ok=True)
+        outputs = {k: v or osp.join(folder, OUTPUTS[k])
+                   for k, v in outputs.items()}
+    writer = ResultWriter(outputs['out_csv'], outputs['out_json'])
+    from videomae_det.apis import FrameStream
+    total = FrameStream(args.video)
+    video = AnnotatedVideo(outputs['out_video'], total.fps,
+                           args.interval) if outputs['out_video'] else None
+    progress = Progress(total.num_frames)
+    del total
+    scored = [0, 0]  # keyframes, people
 
-    reader = decord.VideoReader(args.video, num_threads=1)
-    fps = reader.get_avg_fps()
-    seconds = int(len(reader) / fps)
-    clip_len, stride, short = test_settings(cfg)
-    centres = {s: min(int(round((s + 0.5) * fps)), len(reader) - 1)
-               for s in range(seconds)}
-    if args.boxes:
-        boxes = read_boxes(args.boxes,
-                           osp.splitext(osp.basename(args.video))[0])
-    else:
-        frames = {s: reader[c].asnumpy() for s, c in centres.items()}
-        boxes = detector_boxes(args.det_config, args.det_checkpoint, frames,
-                               args.det_thr)
+    def sink(index, frame):
+        if video:
+            video.frame(index, frame)
+        progress(index, scored[0])
 
-    results: List[dict] = []
-    bar = ProgressBar(seconds)
-    for sec, centre in centres.items():
-        people = boxes.get(sec)
-        bar.update()
-        if people is None or not len(people):
-            continue
-        inds = centre + (np.arange(clip_len) - clip_len // 2) * stride
-        clip = reader.get_batch(inds.clip(0, len(reader) - 1).tolist())
-        clip = clip.asnumpy()
-        h, w = clip.shape[1:3]
-        scale = short / min(h, w)
-        size = (round(w * scale), round(h * scale))
-        clip = np.stack([cv2.resize(f, size) for f in clip])
-        sample = ActionDataSample()
-        sample.set_metainfo(dict(img_shape=clip.shape[1:3]))
-        pixel = np.array([size[0], size[1], size[0], size[1]])
-        sample.proposals = InstanceData(
-            bboxes=torch.from_numpy((people * pixel).astype(np.float32)))
-        inputs = torch.from_numpy(clip).permute(3, 0, 1, 2)  # C T H W
-        with torch.no_grad():
-            pred = model.test_step(
-                dict(inputs=[inputs], data_samples=[sample]))[0]
-        scores = pred.pred_instances.scores[:, 1:].numpy()
-        for person, (box, row) in enumerate(zip(people, scores)):
-            top = np.argsort(row)[::-1][:args.topk]
-            actions = [(names.get(column_ids[i], str(column_ids[i])),
-                        float(row[i])) for i in top if row[i] >= args.thr]
-            results.append(dict(second=sec, person=person,
-                                box=[float(v) for v in box[:4]],
-                                actions=actions))
-    print(f'\n{len(results)} person-seconds scored')
-    if args.out_json:
-        with open(args.out_json, 'w') as f:
-            json.dump(results, f, indent=1)
-    if args.out_csv:
-        with open(args.out_csv, 'w', newline='') as f:
-            writer = csv.writer(f)
-            writer.writerow(['second', 'person', 'x1', 'y1', 'x2', 'y2',
-                             'action', 'score'])
-            for r in results:
-                for name, score in r['actions']:
-                    writer.writerow([r['second'], r['person'], *r['box'],
-                                     name, f'{score:.4f}'])
-    if args.out_video:
-        write_video(reader, fps, results, args.out_video)
+    try:
+        for result in inferencer.iter_video(args.video, sink):
+            scored[0] += 1
+            scored[1] += len(result['people'])
+            if video:
+                video.keyframe(result)
+            for person in result['people']:
+                person.pop('scores')  # all classes: the API keeps them
+            writer.add(result)
+    finally:
+        writer.close()
+        if video:
+            video.close()
+    if sys.stdout.isatty():
+        print()
+    stream = inferencer.last_stream
+    if stream.stopped_at is not None:
+        print(f'warning: {args.video}: decoding stopped at frame '
+              f'{stream.stopped_at} of {stream.num_frames} '
+              f'({stream.stopped_at / stream.fps:.2f} s): scored what was '
+              'decoded', file=sys.stderr)
+    print(f'{scored[0]} keyframes, {scored[1]} person boxes scored' +
+          ('' if scored[1] else ': no people found'))
+    if outputs['out_timeline']:
+        plot_timeline(writer.results, outputs['out_timeline'], args.thr,
+                      osp.basename(args.video))
+    for key, path in outputs.items():
+        if path:
+            extra = f' ({video.codec})' if key == 'out_video' and video \
+                and video.codec else ''
+            print(f'{key[4:]}: {path}{extra}')
 
 
-def write_video(reader, fps: float, results: List[dict], path: str) -> None:
-    """Every frame of a second carries that second's boxes and actions."""
-    h, w = reader[0].shape[:2]
-    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*'mp4v'), fps,
-                             (w, h))
-    by_second: Dict[int, list] = {}
-    for r in results:
-        by_second.setdefault(r['second'], []).append(r)
-    for i in range(len(reader)):
-        frame = np.ascontiguousarray(reader[i].asnumpy()[:, :, ::-1])
-        for r in by_second.get(int(i / fps), []):
-            x1, y1, x2, y2 = (np.array(r['box']) * [w, h, w, h]).astype(int)
-            cv2.rectangle(frame, (x1, y1), (x2, y2), (0, 255, 0), 2)
-            for k, (name, score) in enumerate(r['actions']):
-                text, org = f'{name} {score:.2f}', (x1 + 2, y1 + 12 + 13 * k)
-                (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX,
-                                              0.4, 1)
-                cv2.rectangle(frame, (org[0] - 1, org[1] - th - 2),
-                              (org[0] + tw + 1, org[1] + 3), (0, 0, 0), -1)
-                cv2.putText(frame, text, org, cv2.FONT_HERSHEY_SIMPLEX, 0.4,
-                            (0, 255, 255), 1)
-        writer.write(frame)
-    writer.release()
+def main() -> int:
+    return exit_code(run, parse_args())
 
 
 if __name__ == '__main__':

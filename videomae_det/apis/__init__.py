@@ -1,0 +1,14 @@
+"""Inference on videos: keyframe clips from one decode, person boxes,
+tracks, action scores, and the outputs a person looks at."""
+from .inferencer import AVADetInferencer
+from .keyframes import FrameStream, KeyframeClips, KeyframePlan, VideoError
+from .outputs import AnnotatedVideo, ResultWriter, plot_timeline
+from .people import BoxesError, BoxesFile, HOGPeople, MMDetPeople
+from .tracking import KeyframeTracker
+
+__all__ = [
+    'AVADetInferencer', 'AnnotatedVideo', 'BoxesError', 'BoxesFile',
+    'FrameStream', 'HOGPeople', 'KeyframeClips', 'KeyframePlan',
+    'KeyframeTracker', 'MMDetPeople', 'ResultWriter', 'VideoError',
+    'plot_timeline'
+]

@@ -1,0 +1,159 @@
+"""Video in, who did what when out: the AVA detector as an inferencer.
+
+:class:`AVADetInferencer` follows mmengine's ``BaseInferencer`` (as
+mmaction2's ``MMAction2Inferencer`` does for recognition): built from a
+config and a checkpoint, called on videos. Each video is decoded once
+(:mod:`.keyframes`); at each keyframe the person boxes (:mod:`.people`)
+are linked into tracks (:mod:`.tracking`) and go through the RoI head in
+one forward; results stream out keyframe by keyframe
+(:meth:`AVADetInferencer.iter_video`), so memory stays flat on long videos.
+"""
+import contextlib
+import os.path as osp
+from typing import Callable, Dict, Iterator, List, Optional, Union
+
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.infer import BaseInferencer
+
+from ..checkpoint.fit import fit_checkpoint
+from ..engine.precision import keep_fp32
+from ..errors import InputError
+from ..evaluation.ava.io import read_label_map
+from .keyframes import FrameStream, KeyframeClips
+from .people import BoxesFile
+from .tracking import KeyframeTracker
+
+
+class AVADetInferencer(BaseInferencer):
+    """Per-person, per-keyframe action scores of an AVA detector.
+
+    Args:
+        model: Config path or ``Config`` of the detector.
+        weights: Checkpoint, any format the safe loader reads; it must fit
+            the config (``allow_partial=True`` loads what fits).
+        device: ``'cpu'`` or ``'cuda:N'``.
+        amp: Mixed precision: bf16 on CPUs (RoI extraction and head in
+            float32), fp16 on GPUs.
+        people: Person box source, ``(frame, second) -> (N, 5)``; default
+            OpenCV's HOG people detector.
+        track: Link each keyframe's people into tracks (mmdet ByteTracker).
+        interval: Seconds between keyframes (AVA: 1).
+        labels: Label map pbtxt (default: the config's test data set's).
+        thr, topk: Actions listed per person: the ``topk`` best scoring at
+            least ``thr``.
+    """
+
+    preprocess_kwargs: set = set()
+    forward_kwargs: set = set()
+    visualize_kwargs: set = set()
+    postprocess_kwargs: set = set()
+
+    def __init__(self, model: Union[str, Config], weights: Optional[str],
+                 device: str = 'cpu', amp: bool = False,
+                 people: Optional[Callable] = None, track: bool = True,
+                 interval: float = 1.0, labels: Optional[str] = None,
+                 thr: float = 0.3, topk: int = 3,
+                 allow_partial: bool = False) -> None:
+        cfg = Config.fromfile(model) if isinstance(model, str) else \
+            model.copy()
+        cfg.model.backbone.init_cfg = None  # the checkpoint has it all
+        self.policy = 'partial' if allow_partial else 'exact'
+        self.weights_file = weights
+        self.interval = interval
+        from mmengine.registry import DefaultScope
+        with DefaultScope.overwrite_default_scope('mmaction'):
+            super().__init__(cfg, weights, device, scope='mmaction',
+                             show_progress=False)
+        self.device, self.amp = torch.device(device), amp
+        if amp and self.device.type == 'cpu':
+            keep_fp32(self.model)
+        dataset = cfg.test_dataloader.dataset
+        labels = labels or dataset.label_file
+        if not osp.isfile(labels):
+            raise InputError(f'label map not found: {labels} (give one with '
+                             'labels=, --labels on the command line)')
+        categories, _ = read_label_map(labels)
+        names = {c['id']: c['name'] for c in categories}
+        ids = dataset.get('custom_classes') or list(
+            range(1, self.model.roi_head.bbox_head.num_classes))
+        self.class_names = [names.get(i, str(i)) for i in ids]
+        self.people = people
+        self.track, self.thr, self.topk = track, thr, topk
+
+    def _init_pipeline(self, cfg: Config) -> KeyframeClips:
+        dataset = cfg.test_dataloader.dataset
+        return KeyframeClips(dataset.pipeline, interval=self.interval,
+                             data_fps=dataset.get('fps', 30),
+                             start_index=dataset.get('start_index', 1))
+
+    def _init_visualizer(self, cfg: Config):
+        return None  # our outputs: videomae_det.apis.outputs
+
+    def _load_weights_to_model(self, model, checkpoint, cfg) -> None:
+        if checkpoint is None:
+            raise ValueError('an inferencer needs weights')
+        fit_checkpoint(model, checkpoint, self.weights_file, self.policy)
+
+    def autocast(self):
+        if not self.amp:
+            return contextlib.nullcontext()
+        dtype = torch.bfloat16 if self.device.type == 'cpu' else \
+            torch.float16
+        return torch.autocast(self.device.type, dtype=dtype)
+
+    @torch.no_grad()
+    def scores(self, data: dict) -> np.ndarray:
+        """Action scores ``(N, num_classes - 1)`` of one packed clip."""
+        with self.autocast():
+            pred = self.model.test_step(pseudo_collate([data]))[0]
+        return pred.pred_instances.scores[:, 1:].float().cpu().numpy()
+
+    def iter_video(self, video: str,
+                   sink: Optional[Callable[[int, np.ndarray], None]] = None
+                   ) -> Iterator[dict]:
+        """Yield, per keyframe, ``dict(second, people=[dict(track, box,
+        det_score, scores, actions)])``: ``box`` normalised x1, y1, x2, y2,
+        ``scores`` one per class, ``actions`` the listed (name, score).
+        Every decoded frame also goes to ``sink``."""
+        stream = FrameStream(video)
+        self.last_stream = stream
+        people = self.people
+        if people is None:
+            from .people import HOGPeople
+            people = self.people = HOGPeople()
+        if isinstance(people, BoxesFile):
+            people.check_duration(stream.num_frames / stream.fps)
+        tracker = KeyframeTracker() if self.track else None
+        for key, frame, pack in self.pipeline(stream, sink):
+            boxes = np.asarray(people(frame, key.second),
+                               np.float64).reshape(-1, 5)
+            tracks = tracker(boxes, frame.shape) if tracker else \
+                [None] * len(boxes)
+            scores = self.scores(pack(boxes)) if len(boxes) else \
+                np.zeros((0, len(self.class_names)))
+            yield dict(second=key.second, people=[
+                dict(track=track, box=[float(v) for v in box[:4]],
+                     det_score=float(box[4]), scores=row,
+                     actions=self.top_actions(row))
+                for box, track, row in zip(boxes, tracks, scores)])
+
+    def top_actions(self, row: np.ndarray) -> List[tuple]:
+        order = np.argsort(row)[::-1][:self.topk]
+        return [(self.class_names[i], float(row[i])) for i in order
+                if row[i] >= self.thr]
+
+    def visualize(self, inputs, preds, **kwargs):
+        return None  # AnnotatedVideo and plot_timeline draw the results
+
+    def postprocess(self, preds, visualization, return_datasamples=False,
+                    **kwargs) -> Dict:
+        return dict(predictions=preds)
+
+    def __call__(self, inputs: Union[str, List[str]], **kwargs) -> Dict:
+        """``{'predictions': [keyframe results of each video]}``."""
+        videos = [inputs] if isinstance(inputs, str) else list(inputs)
+        return self.postprocess([list(self.iter_video(v)) for v in videos],
+                                None)
