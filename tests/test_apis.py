@@ -260,8 +260,8 @@ def test_demo_bad_inputs_exit_1_naming_the_file(tmp_path, detector, clips):
 def test_truncated_video_scores_what_was_decoded(tmp_path, detector,
                                                  clips):
     """The second half of a real clip's stream is lost (zeroed; the index
-    is intact): the keyframes before the break are scored and the run
-    says where decoding stopped."""
+    is intact): the keyframes before the break are scored, none after it,
+    and the run says where decoding stopped."""
     data = bytearray(open(clips['bikes'], 'rb').read())
     end = data.find(b'moov') - 4
     data[len(data) // 2:end] = bytes(end - len(data) // 2)
@@ -271,9 +271,14 @@ def test_truncated_video_scores_what_was_decoded(tmp_path, detector,
     result = demo(tmp_path / 'cut.mp4', detector, '--out-json', 'cut.json',
                   '--boxes', 'b.csv', cwd=tmp_path, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert 'decoding stopped at frame 120 of 250 (4.80 s)' in result.stderr
+    import re
+    stop = re.search(r'decoding stopped at frame (\d+) of 250', result.stderr)
+    # where decord's threaded decoder gives up varies (57 to 120 seen)
+    assert stop and 0 < int(stop[1]) <= 125, result.stderr[-2000:]
     scored = json.loads((tmp_path / 'cut.json').read_text())
-    assert [r['second'] for r in scored] == [0, 1, 2, 3, 4]
+    # the keyframes whose clips (1/2 s either side) were decoded, no more
+    assert [r['second'] for r in scored] == list(range(len(scored)))
+    assert len(scored) <= int(stop[1]) / 25 + 1
     assert all(len(r['people']) == 1 for r in scored)
 
 

@@ -124,12 +124,12 @@ def run(args: argparse.Namespace) -> None:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
-    people = person_source(args)
     inferencer = AVADetInferencer(
         cfg, args.checkpoint, device=args.device, amp=args.amp,
-        people=people, track=not args.no_track, interval=args.interval,
+        track=not args.no_track, interval=args.interval,
         labels=args.labels, thr=args.thr, topk=args.topk,
         allow_partial=args.allow_partial)
+    inferencer.people = person_source(args)
     outputs = {k: getattr(args, k) for k in OUTPUTS}
     if not any(outputs.values()) or args.out_dir:
         folder = args.out_dir or osp.join(

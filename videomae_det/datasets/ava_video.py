@@ -1,5 +1,6 @@
 """AVA straight from the videos: decode the frames around each keyframe
 with decord instead of reading hundreds of GB of extracted JPEGs."""
+from collections import OrderedDict
 from typing import Optional
 
 import decord
@@ -17,6 +18,14 @@ class AVAVideoDecode(BaseTransform):
     fps`` seconds. Here that time is looked up in the video at its own frame
     rate, so every machine decodes with the same pinned decoder.
 
+    Streaming: the video stays open between samples, and when a sample's
+    frames lie ahead of the last one's (a test pass reads a video's
+    keyframes in order), the decoder moves forward instead of seeking, and
+    frames shared with the previous clip come from a window of recently
+    decoded ones: every frame of a video is then decoded once per pass (per
+    loader worker). Anything else (another video, an earlier time) seeks,
+    as before. ``decoded`` counts the frames decoded by this instance.
+
     Args:
         suffix: Appended to ``frame_dir`` (the dataset's ``data_prefix.img``
             joined with the video id) to name the video file.
@@ -24,20 +33,61 @@ class AVAVideoDecode(BaseTransform):
             AVA's cut 15-minute segments (the dataset's
             ``timestamp_start``), 0 for whole movies.
         num_threads: decord decoding threads.
+        stream: Keep the video open and decode forward (see above).
     """
 
     def __init__(self, suffix: str = '.mp4',
                  video_start: Optional[float] = None,
-                 num_threads: int = 1) -> None:
+                 num_threads: int = 1, stream: bool = True) -> None:
         self.suffix, self.video_start = suffix, video_start
-        self.num_threads = num_threads
+        self.num_threads, self.stream = num_threads, stream
+        self.decoded = 0
+        self._path, self._reader, self._next = None, None, 0
+        self._window: OrderedDict = OrderedDict()  # index -> frame
 
-    def transform(self, results: dict) -> dict:
-        path = results['frame_dir'] + self.suffix
+    def _open(self, path: str):
         try:
             reader = decord.VideoReader(path, num_threads=self.num_threads)
         except Exception as err:
             raise OSError(f'cannot open AVA video {path}: {err}') from None
+        if self.stream:
+            self._path, self._reader, self._next = path, reader, 0
+            self._window.clear()
+        return reader
+
+    def _frames(self, path: str, wanted: np.ndarray) -> np.ndarray:
+        """Frames ``wanted`` (sorted, unique) of the video at ``path``."""
+        reader = self._reader if path == self._path else self._open(path)
+        behind = [i for i in wanted.tolist() if i < self._next and
+                  i not in self._window]
+        if not self.stream or behind:  # seek
+            self.decoded += len(wanted)
+            if self.stream:  # the reader's position moved: reopen next time
+                self._path = None
+            return reader.get_batch(wanted.tolist()).asnumpy()
+        keep_from = int(wanted[0])
+        last = int(wanted[-1])
+        if keep_from > self._next:  # skip ahead without keeping frames
+            reader.skip_frames(keep_from - self._next)
+            self.decoded += keep_from - self._next
+            self._next = keep_from
+        while self._next <= last:
+            self._window[self._next] = reader.next().asnumpy()
+            self.decoded += 1
+            self._next += 1
+        out = np.stack([self._window[i] for i in wanted.tolist()])
+        # the next clip starts later: keep the span of this one
+        span = last - keep_from + 1
+        while self._window and next(iter(self._window)) < last - span:
+            self._window.popitem(last=False)
+        return out
+
+    def transform(self, results: dict) -> dict:
+        path = results['frame_dir'] + self.suffix
+        if path != self._path:
+            reader = self._open(path)
+        else:
+            reader = self._reader
         inds = np.asarray(results['frame_inds']).reshape(-1)
         start = results['timestamp_start']
         seconds = start + (inds - results.get('start_index', 0)) / results[
@@ -46,7 +96,7 @@ class AVAVideoDecode(BaseTransform):
         frames = np.round((seconds - origin) * reader.get_avg_fps())
         frames = frames.astype(np.int64).clip(0, len(reader) - 1)
         unique, inverse = np.unique(frames, return_inverse=True)
-        imgs = reader.get_batch(unique.tolist()).asnumpy()[inverse]
+        imgs = self._frames(path, unique)[inverse]
         results['imgs'] = list(imgs)
         results['original_shape'] = results['img_shape'] = imgs.shape[1:3]
         h, w = imgs.shape[1:3]

