@@ -5,8 +5,9 @@ evaluation clips straight from a video against extracted JPEG frames.
     python benchmarks/video_speed.py [--seconds 300] [--vitb-seconds 12]
 
 Part 1, same video, boxes and weights, one process each (peak RSS of its
-own; timed from when the model is built): mmaction2's demo writes every frame of the video to a JPEG file,
-keeps all frames in memory, resizes all of them to the test scale, then
+own; timed from when the model is built): mmaction2's demo writes every
+frame of the video to a JPEG file, keeps all frames in memory, resizes all
+of them to the test scale, then
 gathers a clip per keyframe and runs the model (its per-frame detector is
 replaced by the same boxes file for both, so only the video path and the
 model differ). Reproduced step for step (cv2 decode, ``cv2.imwrite``,

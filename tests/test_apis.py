@@ -305,3 +305,41 @@ def test_people_and_tracks_measured_on_the_toy_set(toy_ava_root):
     assert float(rows['proposals'][0]) == 1.0  # recall of the toy proposals
     assert float(rows['proposals'][2]) > 0.5  # IDF1
     assert set(rows) == {'proposals', 'hog'}
+
+
+def test_an_interrupted_run_leaves_complete_files(tmp_path, detector,
+                                                  clips):
+    """Killed mid-video: the CSV holds whole rows for the keyframes done,
+    the JSON (rewritten atomically) parses, and there is no half-written
+    annotated video under its final name."""
+    import csv
+
+    import cv2
+    import decord
+    from conftest import kill_when
+    reader = decord.VideoReader(clips['carphone_pristine'])
+    frames = reader.get_batch(range(len(reader))).asnumpy()
+    long = tmp_path / 'long.mp4'
+    writer = cv2.VideoWriter(str(long), cv2.VideoWriter_fourcc(*'mp4v'), 30,
+                             frames.shape[2:0:-1])
+    for _ in range(30):  # 2 minutes
+        for f in frames:
+            writer.write(f[:, :, ::-1])
+    writer.release()
+    (tmp_path / 'b.csv').write_text(''.join(f'{s},0.1,0.1,0.5,0.9\n'
+                                            for s in range(120)))
+    labels = ROOT / 'tests' / 'helpers' / 'toy_action_list.pbtxt'
+    kill_when([str(ROOT / 'tools/demo_video.py'), str(long), CONFIG,
+               detector, '--labels', str(labels), '--boxes', 'b.csv',
+               '--thr', '0', '--out-dir', 'out'], '1440/3600 frames',
+              cwd=tmp_path)
+    out = tmp_path / 'out'
+    rows = list(csv.reader(open(out / 'actions.csv')))
+    assert rows[0][0] == 'second' and len(rows) > 1
+    assert all(len(r) == 8 for r in rows)
+    seconds = sorted({float(r[0]) for r in rows[1:]})
+    assert seconds == list(range(len(seconds))) and len(seconds) < 120
+    if (out / 'actions.json').exists():
+        done = json.loads((out / 'actions.json').read_text())
+        assert [r['second'] for r in done] == list(range(len(done)))
+    assert not (out / 'annotated.mp4').exists()
