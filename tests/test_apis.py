@@ -316,6 +316,7 @@ def test_an_interrupted_run_leaves_complete_files(tmp_path, detector,
 
     import cv2
     import decord
+
     from conftest import kill_when
     reader = decord.VideoReader(clips['carphone_pristine'])
     frames = reader.get_batch(range(len(reader))).asnumpy()
