@@ -127,6 +127,20 @@ def test_api_scores_equal_the_test_tool(toy_ava_root, detector, tmp_path):
         theirs = sample['pred_instances']['scores'][:, 1:].numpy()
         np.testing.assert_allclose(ours, theirs, rtol=0, atol=1e-6)
     assert len(dump) >= 5  # 7 keyframes, less the excluded one(s)
+    # the CLI on the same video and boxes lists the same scores
+    run_python([str(ROOT / 'tools/demo_video.py'),
+                f'data/toy_ava/videos/{video}.mp4', CONFIG, detector,
+                '--boxes', str(anno / 'toy_dense_proposals_val.pkl'),
+                '--boxes-start', '900', '--det-thr', '0.9', '--thr', '0',
+                '--topk', '5', '--out-json', str(tmp_path / 'cli.json'),
+                '--no-track'], cwd=toy_ava_root)
+    for keyframe in json.loads((tmp_path / 'cli.json').read_text()):
+        for person, ours in zip(keyframe['people'],
+                                results[keyframe['second']]['people']):
+            assert person['box'] == ours['box']
+            listed = dict(person['actions'])
+            for name, score in zip(api.class_names, ours['scores']):
+                assert listed[name] == pytest.approx(float(score), abs=1e-6)
 
 
 @pytest.fixture(scope='module')
