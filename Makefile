@@ -92,11 +92,17 @@ lint: install
 test: lint
 	$(PY) -m pytest
 
+# every benchmark (figures in benchmarks/README.md); ava_decode_speed reads
+# the toy AVA set that `make demo` generates
 bench: install
 	$(PY) benchmarks/backbone_speed.py
 	$(PY) benchmarks/pipeline_speed.py
 	$(PY) benchmarks/pretrain_speed.py
 	$(PY) benchmarks/ava_eval_speed.py
+	$(PY) benchmarks/detect_speed.py
+	$(PY) benchmarks/video_speed.py
+	test -d $(TOY) || $(PY) tools/data/make_toy_ava.py $(TOY) --videos 72 --val-videos 24
+	$(PY) benchmarks/ava_decode_speed.py $(TOY)
 
 clean:
 	rm -rf $(VENV) work_dirs .pytest_cache .ruff_cache

