@@ -12,7 +12,7 @@ _base_ = ['pretrain_toy_clips.py']
 num_frames, img_size = 8, 96
 
 model = dict(
-    backbone=dict(img_size=img_size, patch_size=16),
+    backbone=dict(img_size=img_size, num_frames=num_frames, patch_size=16),
     data_preprocessor=dict(patch_size=16),
     norm_target=True)
 train_pipeline = [
