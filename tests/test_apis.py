@@ -73,7 +73,7 @@ def test_each_frame_is_decoded_once_and_clips_equal_seeking(clips):
 
 
 def test_memory_stays_flat_on_a_long_video(tmp_path, clips):
-    """A real clip looped to 3 minutes holds no more frames at once than
+    """A real clip looped to 2 minutes holds no more frames at once than
     the clip itself, and peaks at about the same memory."""
     import cv2
     import decord
@@ -82,7 +82,7 @@ def test_memory_stays_flat_on_a_long_video(tmp_path, clips):
     long = tmp_path / 'long.mp4'
     writer = cv2.VideoWriter(str(long), cv2.VideoWriter_fourcc(*'mp4v'),
                              30, frames.shape[2:0:-1])
-    for _ in range(45):  # 45 x 4 s
+    for _ in range(30):  # 30 x 4 s
         for f in frames:
             writer.write(f[:, :, ::-1])
     writer.release()
@@ -100,7 +100,7 @@ def test_memory_stays_flat_on_a_long_video(tmp_path, clips):
                        ('long', str(long))):
         out = run_python(['-c', code, path]).stdout.split()
         peaks[name] = [int(v) for v in out[-3:]]
-    assert peaks['long'][0] == 180 and peaks['short'][0] == 5  # 4.004 s
+    assert peaks['long'][0] == 120 and peaks['short'][0] == 5  # 4.004 s
     assert peaks['long'][1] == peaks['short'][1]  # frames held at once
     assert peaks['long'][2] - peaks['short'][2] < 40_000, peaks  # KiB
 
@@ -254,14 +254,8 @@ def test_demo_bad_inputs_exit_1_naming_the_file(tmp_path, detector, clips):
     result = demo(tmp_path / 'text.mp4', detector, cwd=tmp_path, check=False)
     assert result.returncode == 1 and 'Traceback' not in result.stderr
     assert 'text.mp4: not a readable video' in result.stderr
-    (tmp_path / 'late.csv').write_text('11,0.1,0.1,0.5,0.5\n')
-    result = demo(clips['bikes'], detector, '--boxes', 'late.csv',
-                  cwd=tmp_path, check=False)
-    assert result.returncode == 1 and 'seconds [11]' in result.stderr
-    result = demo(clips['bikes'], detector, '--det-config', 'x.py',
-                  cwd=tmp_path, check=False)
-    assert result.returncode == 1 and 'needs --det-checkpoint' in \
-        result.stderr
+    # (boxes past the end, --det-config without --det-checkpoint: the
+    # same one-line path, their errors tested on the API above)
     # nobody: a valid, empty result and a line saying so
     (tmp_path / 'none.csv').write_text('')
     result = demo(clips['bikes'], detector, '--boxes', 'none.csv',
@@ -337,23 +331,23 @@ def test_an_interrupted_run_leaves_complete_files(tmp_path, detector,
     long = tmp_path / 'long.mp4'
     writer = cv2.VideoWriter(str(long), cv2.VideoWriter_fourcc(*'mp4v'), 30,
                              frames.shape[2:0:-1])
-    for _ in range(30):  # 2 minutes
+    for _ in range(15):  # 1 minute
         for f in frames:
             writer.write(f[:, :, ::-1])
     writer.release()
     (tmp_path / 'b.csv').write_text(''.join(f'{s},0.1,0.1,0.5,0.9\n'
-                                            for s in range(120)))
+                                            for s in range(60)))
     labels = ROOT / 'tests' / 'helpers' / 'toy_action_list.pbtxt'
     kill_when([str(ROOT / 'tools/demo_video.py'), str(long), CONFIG,
                detector, '--labels', str(labels), '--boxes', 'b.csv',
-               '--thr', '0', '--out-dir', 'out'], '1440/3600 frames',
+               '--thr', '0', '--out-dir', 'out'], '720/1800 frames',
               cwd=tmp_path)
     out = tmp_path / 'out'
     rows = list(csv.reader(open(out / 'actions.csv')))
     assert rows[0][0] == 'second' and len(rows) > 1
     assert all(len(r) == 8 for r in rows)
     seconds = sorted({float(r[0]) for r in rows[1:]})
-    assert seconds == list(range(len(seconds))) and len(seconds) < 120
+    assert seconds == list(range(len(seconds))) and len(seconds) < 60
     if (out / 'actions.json').exists():
         done = json.loads((out / 'actions.json').read_text())
         assert [r['second'] for r in done] == list(range(len(done)))

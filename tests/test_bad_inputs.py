@@ -166,7 +166,7 @@ def test_fuzz_video_reader(tmp_path, data):
         assert 'fuzz.mp4' in str(err)
 
 
-@settings(max_examples=4, deadline=None,
+@settings(max_examples=2, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=st.lists(ROW, min_size=1, max_size=4))
 def test_fuzz_evaluation_cli(tmp_path, rows):
