@@ -101,10 +101,6 @@ class KeyframePlan:
             centre = min(int(round(t * video_fps)), num_frames - 1)
             self.keyframes.append(Keyframe(float(t), frames, centre))
             t = round(t + interval, 6)
-        # frames some clip takes (centre frames are kept apart, full size)
-        self.needed = np.unique(np.concatenate(
-            [k.frames for k in self.keyframes])) if self.keyframes else \
-            np.zeros(0, np.int64)
 
 
 class FrameStream:
@@ -193,8 +189,7 @@ class KeyframeClips:
         plan = KeyframePlan(self.sample, stream.num_frames, stream.fps,
                             self.interval, self.start, self.data_fps,
                             self.start_index)
-        needed = set(plan.needed.tolist())
-        last_use: Dict[int, int] = {}
+        last_use: Dict[int, int] = {}  # clip frame -> last keyframe using it
         for i, key in enumerate(plan.keyframes):
             for f in key.frames.tolist():
                 last_use[f] = i
@@ -208,7 +203,7 @@ class KeyframeClips:
             if sink is not None:
                 sink(index, frame)
             shape = frame.shape[:2]
-            if index in needed:
+            if index in last_use:
                 buffer[index] = self.resize(frame)
                 self.peak_buffered = max(self.peak_buffered, len(buffer))
             if index in centres:
@@ -216,10 +211,8 @@ class KeyframeClips:
             while current is not None and index >= current[1].last:
                 yield from self._emit(current, buffer, full, shape)
                 current = self._evict(current, pending, buffer, last_use)
-        # a truncated video: keyframes whose frames were all decoded
-        # were emitted; the rest cannot be scored
-        self.unscored = [k.second for _, k in ([current] if current else
-                                               []) + list(pending)]
+        # a truncated video ends here: keyframes whose frames were not all
+        # decoded are not scored (the caller reads ``stream.stopped_at``)
 
     def _emit(self, current, buffer, full, shape):
         _, key = current
