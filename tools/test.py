@@ -2,7 +2,11 @@
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--dump OUT.pkl]
         [--ava-csv OUT.csv] [--amp] [--cfg-options k=v ...]
-        [--launcher none|pytorch|slurm|mpi]
+        [--launcher none|pytorch|slurm|mpi] [--backend pytorch|onnxruntime]
+
+With ``--backend onnxruntime`` CHECKPOINT is a detector exported by
+``tools/deployment/export_onnx.py``: the config's data, preprocessor and
+metric, the graph in onnxruntime (the mAP of the deployed model).
 """
 import argparse
 import sys
@@ -28,7 +32,8 @@ ALLOW_PARTIAL_HELP = (
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='Test a checkpoint')
     parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('checkpoint', help='checkpoint file (an .onnx file '
+                        'with --backend onnxruntime)')
     parser.add_argument('--work-dir', help='directory for logs and metrics')
     parser.add_argument('--dump', type=str,
                         help='dump predictions to a pickle file')
@@ -43,6 +48,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         help='job launcher')
+    parser.add_argument('--backend', default='pytorch',
+                        choices=['pytorch', 'onnxruntime'])
     parser.add_argument(
         '--allow-partial', action='store_true',
         help=ALLOW_PARTIAL_HELP)
@@ -60,6 +67,13 @@ def run(args: argparse.Namespace) -> None:
     cfg = load_config(args.config, args.cfg_options, args.launcher,
                       args.work_dir)
     cfg.load_from = args.checkpoint
+    if args.backend == 'onnxruntime':
+        if args.amp:
+            raise ValueError('--amp is a PyTorch option; an ONNX model runs '
+                             'as exported')
+        from videomae_det.deploy.runtime import ONNXDetector
+        cfg.model = ONNXDetector.from_config(cfg, args.checkpoint)
+        cfg.load_from = None
     if args.amp:
         cfg.test_cfg = dict(cfg.get('test_cfg') or {}, fp16=True)
         adapt_to_device(cfg)

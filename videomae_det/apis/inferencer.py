@@ -26,6 +26,8 @@ from .keyframes import FrameStream, KeyframeClips
 from .people import BoxesFile
 from .tracking import KeyframeTracker
 
+BACKENDS = ('pytorch', 'onnxruntime')
+
 
 class AVADetInferencer(BaseInferencer):
     """Per-person, per-keyframe action scores of an AVA detector.
@@ -44,6 +46,9 @@ class AVADetInferencer(BaseInferencer):
         labels: Label map pbtxt (default: the config's test data set's).
         thr, topk: Actions listed per person: the ``topk`` best scoring at
             least ``thr``.
+        backend: ``'pytorch'``, or ``'onnxruntime'`` with ``weights`` a
+            detector exported by ``tools/deployment/export_onnx.py`` (the
+            config still gives the pipeline, preprocessor and labels).
     """
 
     preprocess_kwargs: set = set()
@@ -56,7 +61,15 @@ class AVADetInferencer(BaseInferencer):
                  people: Optional[Callable] = None, track: bool = True,
                  interval: float = 1.0, labels: Optional[str] = None,
                  thr: float = 0.3, topk: int = 3,
-                 allow_partial: bool = False) -> None:
+                 allow_partial: bool = False, backend: str = 'pytorch'
+                 ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f'backend must be one of {BACKENDS}, got '
+                             f'{backend!r}')
+        if backend == 'onnxruntime' and amp:
+            raise ValueError('amp is a PyTorch option; an ONNX model runs '
+                             'as exported (fp32 or int8)')
+        self.backend = backend
         cfg = Config.fromfile(model) if isinstance(model, str) else \
             model.copy()
         cfg.model.backbone.init_cfg = None  # the checkpoint has it all
@@ -77,8 +90,9 @@ class AVADetInferencer(BaseInferencer):
                              'labels=, --labels on the command line)')
         categories, _ = read_label_map(labels)
         names = {c['id']: c['name'] for c in categories}
+        head = getattr(self.model, 'roi_head', self.model).bbox_head
         ids = dataset.get('custom_classes') or list(
-            range(1, self.model.roi_head.bbox_head.num_classes))
+            range(1, head.num_classes))
         self.class_names = [names.get(i, str(i)) for i in ids]
         self.people = people
         self.track, self.thr, self.topk = track, thr, topk
@@ -91,6 +105,17 @@ class AVADetInferencer(BaseInferencer):
 
     def _init_visualizer(self, cfg: Config):
         return None  # our outputs: videomae_det.apis.outputs
+
+    def _init_model(self, cfg: Config, weights: Optional[str],
+                    device: str = 'cpu'):
+        if self.backend == 'pytorch':
+            return super()._init_model(cfg, weights, device)
+        from mmaction.registry import MODELS
+
+        from ..deploy.runtime import ONNXDetector
+        if weights is None:
+            raise ValueError('the onnxruntime backend needs an ONNX file')
+        return MODELS.build(ONNXDetector.from_config(cfg, weights, device))
 
     def _load_weights_to_model(self, model, checkpoint, cfg) -> None:
         if checkpoint is None:
