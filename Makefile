@@ -10,7 +10,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 TORCH_SPEC ?= torch==2.13.0
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo demo-seeds demo-cls test lint bench clean
+.PHONY: install demo demo-seeds demo-evad demo-deploy demo-cls test lint bench clean
 
 $(STAMP): setup.py pyproject.toml Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,9 +67,46 @@ demo-seeds: install
 	        --work-dir $$w --ava-csv $$w/detections.csv && \
 	    $(call EVAL,$$w) || exit 1; \
 	done; done
-	@$(PY) -c "import glob, json, numpy as np; \
-	m = {a: [json.load(open(f))['mAP'] for f in sorted(glob.glob(f'$(DEMO)/{a}/map.json') + glob.glob(f'$(DEMO)/seed*/{a}/map.json'))] for a in ('pretrained', 'scratch')}; \
-	[print(f'toy AVA frame-mAP@0.5, {a}: ' + ' '.join(f'{v:.4f}' for v in m[a]) + f'  mean {np.mean(m[a]):.4f} +- {np.std(m[a]):.4f}') for a in m]"
+	$(PY) tools/analysis/seed_summary.py \
+	    "pre-trained=$(DEMO)/pretrained/map.json" \
+	    "pre-trained=$(DEMO)/seed*/pretrained/map.json" \
+	    "scratch=$(DEMO)/scratch/map.json" "scratch=$(DEMO)/seed*/scratch/map.json"
+
+# Token dropout (EVAD) in miniature: the toy detector from scratch with and
+# without it (configs/ava_toy_vit-tiny{,_evad}.py), seeds 0-4 each, on the
+# toy set of `make demo`.
+EVAD_SEEDS ?= 0 1 2 3 4
+EVAD := $(DEMO)/evad
+demo-evad: install
+	test -d $(TOY) || $(PY) tools/data/make_toy_ava.py $(TOY) --videos 72 --val-videos 24
+	for s in $(EVAD_SEEDS); do for c in ava_toy_vit-tiny ava_toy_vit-tiny_evad; do \
+	    w=$(EVAD)/$$c/seed$$s; \
+	    $(PY) tools/train.py configs/$$c.py --work-dir $$w \
+	        --cfg-options randomness.seed=$$s model.backbone.init_cfg=None && \
+	    $(PY) tools/test.py configs/$$c.py $$w/epoch_40.pth \
+	        --work-dir $$w --ava-csv $$w/detections.csv && \
+	    $(call EVAL,$$w) || exit 1; \
+	done; done
+	$(PY) tools/analysis/seed_summary.py \
+	    "full=$(EVAD)/ava_toy_vit-tiny/seed*/map.json" \
+	    "token dropout 0.7=$(EVAD)/ava_toy_vit-tiny_evad/seed*/map.json"
+
+# The deployed toy detector: seed 0 of `make demo-evad`'s full arm exported
+# to ONNX (fp32 and dynamic int8) and evaluated through onnxruntime.
+DEPLOY := $(DEMO)/deploy
+demo-deploy: install
+	$(PY) tools/deployment/export_onnx.py configs/ava_toy_vit-tiny.py \
+	    $(EVAD)/ava_toy_vit-tiny/seed0/epoch_40.pth $(DEPLOY)/toy.onnx \
+	    --shape 8 96 128 --quantize dynamic
+	for m in toy toy.int8; do w=$(DEPLOY)/$$m; \
+	    $(PY) tools/test.py configs/ava_toy_vit-tiny.py $(DEPLOY)/$$m.onnx \
+	        --backend onnxruntime --work-dir $$w --ava-csv $$w/detections.csv && \
+	    $(call EVAL,$$w) || exit 1; \
+	done
+	$(PY) tools/analysis/seed_summary.py \
+	    "pytorch=$(EVAD)/ava_toy_vit-tiny/seed0/map.json" \
+	    "onnxruntime fp32=$(DEPLOY)/toy/map.json" \
+	    "onnxruntime int8=$(DEPLOY)/toy.int8/map.json"
 
 # Classification in miniature: a generated labelled toy set (5 motions, 300
 # clips, 400 more unlabelled), VideoMAE pre-training on its training and

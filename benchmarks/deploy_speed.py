@@ -73,7 +73,7 @@ def main() -> None:
     keep_fp32(model)  # RoIAlign and head in fp32 under autocast, as --amp
     runs = dict(torch_fp32=torch_fp32, torch_bf16=torch_bf16,
                 ort_fp32=lambda: fp32(*inputs), ort_int8=lambda: int8(*inputs))
-    for name, run in runs.items():
+    for name, run in list(runs.items())[1:]:
         diff = (run() - expected).abs().max().item()
         print(f'max |{name} - torch_fp32| action scores: {diff:.2e}')
         if name == 'ort_fp32':

@@ -22,6 +22,7 @@ register_all_modules()
 PARAMS = dict(small=22e6, base=87e6, large=305e6, huge=633e6)
 # the full-size configs (the toy one is tested in test_detection_toy.py)
 CONFIGS = sorted(glob.glob(str(ROOT / 'configs' / 'ava_vit[sblh].py')) +
+                 glob.glob(str(ROOT / 'configs' / 'ava_vit?_evad.py')) +
                  glob.glob(str(ROOT / 'configs' / 'ava21_*.py')))
 
 

@@ -1,7 +1,7 @@
 """Human-facing output of the AVA evaluator: table, JSON, bar chart."""
 import json
 import math
-from typing import Dict
+from typing import Dict, Sequence
 
 
 def format_table(result: Dict) -> str:
@@ -65,3 +65,18 @@ def plot_per_class(result: Dict, path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def seed_summary(arms: Dict[str, Sequence[str]]) -> str:
+    """One line per arm: the mAP of each run's ``map.json`` (as
+    ``tools/eval_ava.py --json`` writes it), their mean and spread."""
+    import numpy as np
+    lines = []
+    for arm, files in arms.items():
+        values = [json.load(open(f))['mAP'] for f in files]
+        if not values:
+            raise FileNotFoundError(f'{arm}: no map.json given')
+        lines.append(f'{arm}: ' + ' '.join(f'{v:.4f}' for v in values) +
+                     f'  mean {np.mean(values):.4f} +- {np.std(values):.4f}'
+                     f' ({len(values)} runs)')
+    return '\n'.join(lines)

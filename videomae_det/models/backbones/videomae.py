@@ -21,6 +21,7 @@ from torch import Tensor, nn
 
 from ...checkpoint.adapt import adapt_state_dict, resample_pos_embed
 from ...checkpoint.formats import load_backbone_weights
+from .token_dropout import TokenDropout, gather_tokens, place_tokens
 
 ARCH_SETTINGS: Dict[str, Dict[str, float]] = {
     'small': dict(embed_dims=384, num_layers=12, num_heads=6),
@@ -121,8 +122,17 @@ class Attention(nn.Module):
         self.proj = nn.Linear(dims, dims)
         self.proj_drop = nn.Dropout(proj_drop)
 
-    def forward(self, x: Tensor) -> Tensor:
-        """x: ``(B, N, D)`` -> ``(B, N, D)``."""
+    def forward(self, x: Tensor, query_weight: Optional[Tensor] = None
+                ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
+        """x: ``(B, N, D)`` -> ``(B, N, D)``.
+
+        With ``query_weight`` ``(B, N)`` also the attention each token
+        receives ``(B, N)`` float32: the softmax weights averaged over heads
+        and queries, each query weighted (token dropout's ranking). The
+        weights are recomputed head by head beside the fused kernel, which
+        keeps none: at 2k tokens this costs less than one explicit
+        attention, in float32 and in bf16.
+        """
         B, N, D = x.shape
         bias = None
         if self.q_bias is not None:
@@ -131,9 +141,20 @@ class Attention(nn.Module):
         qkv = F.linear(x, self.qkv.weight, bias)
         q, k, v = qkv.reshape(B, N, 3, self.num_heads, -1).permute(
             2, 0, 3, 1, 4).unbind(0)  # each (B, heads, N, D / heads)
-        x = F.scaled_dot_product_attention(
+        out = F.scaled_dot_product_attention(
             q, k, v, dropout_p=self.attn_drop if self.training else 0.)
-        return self.proj_drop(self.proj(x.transpose(1, 2).reshape(B, N, D)))
+        out = self.proj_drop(self.proj(out.transpose(1, 2).reshape(B, N, D)))
+        if query_weight is None:
+            return out
+        with torch.no_grad():
+            received = x.new_zeros(B, 1, N, dtype=torch.float32)
+            scale = q.shape[-1]**-0.5
+            for h in range(self.num_heads):
+                weights = (q[:, h] * scale @ k[:, h].transpose(-2, -1)
+                           ).softmax(-1)  # (B, N queries, N keys)
+                received += query_weight[:, None].to(weights.dtype) @ \
+                    weights
+        return out, received[:, 0] / (self.num_heads * N)
 
 
 class Mlp(nn.Module):
@@ -170,13 +191,27 @@ class Block(nn.Module):
         else:
             self.gamma_1 = self.gamma_2 = None
 
-    def forward(self, x: Tensor) -> Tensor:
-        """x: ``(B, N, D)`` -> ``(B, N, D)``."""
-        y = self.attn(self.norm1(x))
+    def forward(self, x: Tensor, drop: Optional[TokenDropout] = None,
+                is_key: Optional[Tensor] = None):
+        """x: ``(B, N, D)`` -> ``(B, N, D)``.
+
+        With ``drop`` (and ``is_key`` ``(B, N)``, the keyframe's tokens)
+        only the tokens it keeps go on to the MLP; returns them ``(B, K,
+        D)``, their positions ``(B, K)`` and every token's state after the
+        attention ``(B, N, D)`` (the last state of the dropped ones).
+        """
+        if drop is None:
+            y = self.attn(self.norm1(x))
+        else:
+            y, received = self.attn(self.norm1(x), drop.query_weight(is_key))
         x = x + self.drop_path(y if self.gamma_1 is None else self.gamma_1 * y)
+        if drop is not None:
+            index, state = drop.keep(received, is_key), x
+            x = gather_tokens(x, index)
         y = self.mlp(self.norm2(x))
-        return x + self.drop_path(y if self.gamma_2 is None else
-                                  self.gamma_2 * y)
+        x = x + self.drop_path(y if self.gamma_2 is None else
+                               self.gamma_2 * y)
+        return x if drop is None else (x, index, state)
 
 
 @MODELS.register_module()
@@ -204,6 +239,11 @@ class VideoMAE(BaseModule):
         final_norm: Apply ``norm`` to tokens/featmap outputs (as the
             official pre-training encoder and mmaction2's AVA feature map).
         with_cp: Checkpoint each block's activations while training.
+        token_dropout: ``dict(blocks, keep_rate, enhanced_weight)``:
+            keyframe-centric token dropout (EVAD) at those blocks, the
+            output re-assembled to every token
+            (:mod:`.token_dropout`); not applied with a ``mask``
+            (pre-training). None: off.
         init_cfg: As mmengine's; ``dict(type='Pretrained', checkpoint=...)``
             takes any VideoMAE checkpoint format
             (:mod:`videomae_det.checkpoint.formats`), converted on the fly,
@@ -228,6 +268,7 @@ class VideoMAE(BaseModule):
                  out_type: str = 'tokens',
                  final_norm: bool = True,
                  with_cp: bool = False,
+                 token_dropout: Optional[dict] = None,
                  init_cfg: Optional[Union[dict, list]] = (
                      dict(type='TruncNormal', layer='Linear', std=.02,
                           bias=0.),
@@ -251,6 +292,8 @@ class VideoMAE(BaseModule):
         self.num_heads, self.mlp_ratio = arch['num_heads'], mlp_ratio
         self.img_size, self.num_frames = img_size, num_frames
         self.out_type, self.with_cp = out_type, with_cp
+        self.token_dropout = TokenDropout(**token_dropout) if \
+            token_dropout else None
 
         self.patch_embed = PatchEmbed3D(in_channels, dims, tubelet_size,
                                         patch_size)
@@ -338,17 +381,41 @@ class VideoMAE(BaseModule):
                                  'pass mask=None')
             x = x[~mask].reshape(B, -1, D)
         x = self.pos_drop(x)
-        for blk in self.blocks:
-            if self.with_cp and self.training and x.requires_grad:
-                x = cp.checkpoint(blk, x, use_reentrant=False)
-            else:
-                x = blk(x)
+        if self.token_dropout is None or mask is not None:
+            for blk in self.blocks:
+                x = self._block(blk, x)
+        else:
+            x = self._blocks_with_dropout(x, grid)
         if self.out_type == 'pooled':
             return self.fc_norm(x.mean(1))
         x = self.norm(x)
         if self.out_type == 'featmap':
             return x.transpose(1, 2).reshape(B, D, *grid)
         return x
+
+    def _block(self, blk: Block, x: Tensor, *drop):
+        if self.with_cp and self.training and x.requires_grad:
+            return cp.checkpoint(blk, x, *drop, use_reentrant=False)
+        return blk(x, *drop)
+
+    def _blocks_with_dropout(self, x: Tensor, grid: Tuple[int, int, int]
+                             ) -> Tensor:
+        """The blocks with token dropout: ``(B, N, D)`` -> ``(B, N, D)``,
+        each dropped token at its place with its state when dropped."""
+        drop = self.token_dropout
+        start, end = drop.keyframe(grid)
+        index = torch.arange(x.shape[1], device=x.device).expand(
+            x.shape[0], -1)  # where each current token sits in the grid
+        full = None
+        for i, blk in enumerate(self.blocks):
+            if not drop.active(i):
+                x = self._block(blk, x)
+                continue
+            is_key = (index >= start) & (index < end)
+            x, kept, state = self._block(blk, x, drop, is_key)
+            full = state if full is None else place_tokens(full, state, index)
+            index = index.gather(1, kept)
+        return x if full is None else place_tokens(full, x, index)
 
 
 MMDET_MODELS.register_module(module=VideoMAE)

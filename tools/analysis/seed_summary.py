@@ -1,0 +1,43 @@
+"""mAP of repeated runs per arm, with mean and spread.
+
+    python tools/analysis/seed_summary.py ARM=GLOB [ARM=GLOB ...]
+
+Each GLOB matches ``map.json`` files (``tools/eval_ava.py --json``) of one
+arm's runs, e.g. ``scratch='work_dirs/demo/seed*/scratch/map.json'``; an
+arm named again adds files after the earlier ones.
+Exit codes: 0 done, 1 an arm without files, 2 usage.
+"""
+import argparse
+import glob
+import sys
+
+from videomae_det.errors import InputError, exit_code
+from videomae_det.evaluation.ava.report import seed_summary
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('arms', nargs='+', metavar='ARM=GLOB')
+    args = parser.parse_args(argv)
+    if any('=' not in a for a in args.arms):
+        parser.error('give each arm as NAME=GLOB')
+    return args
+
+
+def run(args: argparse.Namespace) -> None:
+    arms = {}
+    for arm in args.arms:
+        name, pattern = arm.split('=', 1)
+        files = sorted(glob.glob(pattern))
+        if not files:
+            raise InputError(f'{name}: no file matches {pattern}')
+        arms.setdefault(name, []).extend(files)
+    print(seed_summary(arms))
+
+
+def main(argv=None) -> int:
+    return exit_code(run, parse_args(argv))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
