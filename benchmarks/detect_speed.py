@@ -23,6 +23,7 @@ import importlib.util
 import os.path as osp
 import statistics
 import time
+from typing import Optional
 
 import torch
 from mmengine.config import Config
@@ -44,7 +45,7 @@ THEIRS = ('.mim/configs/detection/videomae/vit-base-p16_videomae-k400-pre_'
           '8xb8-16x4x1-20e-adamw_ava-kinetics-rgb.py')
 
 
-def batch(frames: int, size: int) -> dict:
+def batch(frames: int, size: int, device: str = 'cpu') -> dict:
     torch.manual_seed(0)
     sample = ActionDataSample()
     sample.set_metainfo(dict(img_shape=(size, size)))
@@ -53,7 +54,47 @@ def batch(frames: int, size: int) -> dict:
     sample.proposals = InstanceData(bboxes=boxes)
     inputs = torch.randint(0, 255, (3, frames, size, size),
                            dtype=torch.uint8)
-    return dict(inputs=[inputs], data_samples=[sample])
+    sample.proposals.bboxes = sample.proposals.bboxes.to(device)
+    return dict(inputs=[inputs.to(device)], data_samples=[sample])
+
+
+def build_pair(arch: Optional[dict] = None, device: str = 'cpu',
+               frames: int = 16):
+    """(ours, mmaction2's) ViT-B AVA detectors in eval mode with equal
+    weights; ``arch``: ``dict(embed_dims, num_layers, num_heads)`` for a
+    smaller pair (both models); ``frames``: the clip length (mmaction2's
+    position table is built for it)."""
+    register_all_modules()
+    ours_cfg = Config.fromfile(osp.join(ROOT, 'configs', 'ava_vitb.py'))
+    ours_cfg.model.backbone.init_cfg = None
+    mm_root = osp.dirname(importlib.util.find_spec('mmaction').origin)
+    theirs_cfg = Config.fromfile(osp.join(mm_root, THEIRS))
+    theirs_cfg.model.init_cfg = None
+    if arch:
+        ours_cfg.model.backbone.arch = arch
+        theirs_cfg.model.backbone.update(
+            embed_dims=arch['embed_dims'], depth=arch['num_layers'],
+            num_heads=arch['num_heads'])
+        for cfg in (ours_cfg, theirs_cfg):
+            cfg.model.roi_head.bbox_head.in_channels = arch['embed_dims']
+    for cfg in (ours_cfg, theirs_cfg):
+        cfg.model.backbone.num_frames = frames
+    torch.manual_seed(0)
+    ours = MODELS.build(ours_cfg.model).eval()
+    theirs = MODELS.build(theirs_cfg.model).eval()
+    state = to_mmaction_backbone(ours.state_dict())  # roi_head keys agree
+    theirs.load_state_dict(dict(theirs.state_dict(), **state), strict=True)
+    return ours.to(device), theirs.to(device)
+
+
+def with_token_dropout(model, rate: float, weight: float = 1.):
+    """A copy of ``model`` dropping tokens at EVAD's ViT-B blocks."""
+    model = copy.deepcopy(model)
+    depth = len(model.backbone.blocks)
+    blocks = (3, 6, 9) if depth == 12 else tuple(
+        range(1, depth - 1))  # a smaller test model: every middle block
+    model.backbone.token_dropout = TokenDropout(blocks, rate, weight)
+    return model
 
 
 def main() -> None:
@@ -62,17 +103,7 @@ def main() -> None:
     parser.add_argument('--frames', type=int, default=16)
     parser.add_argument('--reps', type=int, default=3)
     args = parser.parse_args()
-    register_all_modules()
-    ours_cfg = Config.fromfile(osp.join(ROOT, 'configs', 'ava_vitb.py'))
-    ours_cfg.model.backbone.init_cfg = None
-    mm_root = osp.dirname(importlib.util.find_spec('mmaction').origin)
-    theirs_cfg = Config.fromfile(osp.join(mm_root, THEIRS))
-    theirs_cfg.model.init_cfg = None
-    torch.manual_seed(0)
-    ours = MODELS.build(ours_cfg.model).eval()
-    theirs = MODELS.build(theirs_cfg.model).eval()
-    state = to_mmaction_backbone(ours.state_dict())  # roi_head keys agree
-    theirs.load_state_dict(dict(theirs.state_dict(), **state), strict=True)
+    ours, theirs = build_pair()
     data = batch(args.frames, args.size)
     runs = {}
     for name, model in (('ours', ours), ('mmaction2', theirs)):
@@ -83,9 +114,7 @@ def main() -> None:
     assert diff < 1e-4, diff
     models = dict(ours=ours, mmaction2=theirs)
     for name, rate, weight in (('evad07', 0.7, 1.), ('evad06', 0.6, 4.)):
-        models[name] = copy.deepcopy(ours)
-        models[name].backbone.token_dropout = TokenDropout((3, 6, 9), rate,
-                                                           weight)
+        models[name] = with_token_dropout(ours, rate, weight)
         with torch.no_grad():
             scores = models[name].test_step(data)[0].pred_instances.scores
         print(f'max |{name} - ours| action scores (random weights): '
@@ -122,6 +151,8 @@ def timed(models: dict, data: dict, reps: int) -> dict:
             for name, model in list(models.items())[::1 if rep % 2 else -1]:
                 start = time.perf_counter()
                 model.test_step(data)
+                if torch.cuda.is_available():
+                    torch.cuda.synchronize()
                 if rep:  # the first round warms up
                     times[name].append(time.perf_counter() - start)
     return {k: 1 / statistics.median(v) for k, v in times.items()}

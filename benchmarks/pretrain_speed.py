@@ -24,16 +24,29 @@ from videomae_det.checkpoint.hf import convert_hf_pretrainer
 from videomae_det.models.masking import make_mask
 
 
-def build(frames: int, size: int):
+def build(frames: int, size: int, small: bool = False,
+          attn_implementation: str = 'eager'):
+    """(HF, ours) ViT-B pre-trainers (decoder 384 x 4) with HF's init in
+    both, training mode; ``small``: a 96-dim, 2-block encoder and 64-dim,
+    1-block decoder (CPU checks of the scripts)."""
+    sizes = dict(hidden_size=96, num_hidden_layers=2, num_attention_heads=3,
+                 intermediate_size=384, decoder_hidden_size=64,
+                 decoder_num_hidden_layers=1, decoder_num_attention_heads=2,
+                 decoder_intermediate_size=256) if small else {}
     config = VideoMAEConfig(image_size=size, num_frames=frames,
                             use_mean_pooling=False, layer_norm_eps=1e-6,
-                            norm_pix_loss=True)
+                            norm_pix_loss=True, **sizes)
+    config._attn_implementation = attn_implementation
     hf = VideoMAEForPreTraining(config)
+    arch = dict(embed_dims=96, num_layers=2, num_heads=3) if small else \
+        'base'
+    decoder = dict(embed_dims=64, num_layers=1, num_heads=2) if small else \
+        dict(embed_dims=384, num_layers=4, num_heads=6)
     ours = MODELS.build(dict(
         type='VideoMAEPretrainer',
-        backbone=dict(type='VideoMAE', arch='base', img_size=size,
+        backbone=dict(type='VideoMAE', arch=arch, img_size=size,
                       num_frames=frames),
-        decoder=dict(embed_dims=384, num_layers=4, num_heads=6)))
+        decoder=decoder))
     ours.load_state_dict(convert_hf_pretrainer(hf.state_dict()),
                          strict=True)
     return hf.train(), ours.train()

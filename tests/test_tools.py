@@ -5,6 +5,7 @@ import re
 import socket
 from pathlib import Path
 
+import pytest
 import torch
 
 from conftest import ROOT, data_options, run_python
@@ -247,3 +248,32 @@ def test_help_works_without_optional_data():
     lines = result.stdout.strip().splitlines()[-len(tools):]
     assert [line.split() for line in lines] == [[t, '0', 'True']
                                                for t in tools]
+
+
+@pytest.mark.parametrize('epochs,expected', [
+    (8, [(0, 1, None), (1, 8, 7)]),
+    (80, [(0, 8, None), (8, 80, 72)]),
+    (1, [(0, 1, None)]),
+])
+def test_schedule_follows_max_epochs(epochs, expected):
+    """--cfg-options train_cfg.max_epochs=N on the toy detector (4 warm-up
+    epochs + cosine to 40): the schedule is stretched to N epochs, and
+    mmengine builds it."""
+    from videomae_det.engine.runner_setup import load_config
+    cfg = load_config(str(ROOT / 'configs' / 'ava_toy_vit-tiny.py'),
+                      {'train_cfg.max_epochs': epochs}, 'none', None)
+    got = [(s['begin'], s['end'], s.get('T_max'))
+           for s in cfg.param_scheduler]
+    assert got == expected
+    from mmengine.optim.scheduler import CosineAnnealingLR, LinearLR
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.)
+    for s in cfg.param_scheduler:
+        kind = LinearLR if s['type'] == 'LinearLR' else CosineAnnealingLR
+        args = {k: v for k, v in s.items()
+                if k not in ('type', 'convert_to_iter_based')}
+        kind(opt, **args)
+    # a user's own scheduler option wins
+    cfg = load_config(str(ROOT / 'configs' / 'ava_toy_vit-tiny.py'),
+                      {'train_cfg.max_epochs': 8,
+                       'param_scheduler.1.T_max': 3}, 'none', None)
+    assert cfg.param_scheduler[1]['end'] == 40

@@ -37,13 +37,18 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
 
     A ``--cfg-options`` key whose path does not exist up to its last part
     (``trian_cfg.max_epochs``, ``model.bakbone.arch``) is an error naming
-    it; a new last part is merged as mmengine does (a new argument). The
+    it; a new last part is merged as mmengine does (a new argument). A new
+    ``train_cfg.max_epochs`` stretches the schedule
+    (:func:`follow_max_epochs`) unless ``param_scheduler`` is set too. The
     work dir defaults to ``./work_dirs/<config name>`` as in mmaction2.
     """
     cfg = Config.fromfile(path)
     if cfg_options:
         check_option_keys(cfg, cfg_options, path)
+        epochs = cfg.get('train_cfg', {}).get('max_epochs')
         cfg.merge_from_dict(cfg_options)
+        if not any(k.startswith('param_scheduler') for k in cfg_options):
+            follow_max_epochs(cfg, epochs)
     from ..datasets.ava_checks import check_ava_config
     check_ava_config(cfg)
     check_head_width(cfg)
@@ -54,6 +59,36 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(path))[0])
     return adapt_to_device(cfg)
+
+
+def follow_max_epochs(cfg: Config, old: Optional[int]) -> None:
+    """Fit the epoch-based ``param_scheduler`` of a ``old``-epoch schedule
+    to ``train_cfg.max_epochs``: every boundary scaled in proportion
+    (warm-up at least one epoch; a phase starts where the one before it
+    ends), the last one at the new end, a cosine's ``T_max`` its new span;
+    a phase left with no epochs goes."""
+    new = cfg.get('train_cfg', {}).get('max_epochs')
+    schedulers = cfg.get('param_scheduler')
+    if not old or not new or new == old or not isinstance(schedulers, list):
+        return
+    fitted, last_end = [], 0
+    for sched in schedulers:
+        end = sched.get('end')
+        if not sched.get('by_epoch', True) or end is None or end > old:
+            fitted.append(sched)
+            continue
+        begin = min(max(round(sched.get('begin', 0) * new / old), last_end),
+                    new)
+        end = new if end == old else min(max(round(end * new / old), 1),
+                                         new)
+        if end <= begin:
+            continue
+        sched.update(begin=begin, end=end)
+        if 'T_max' in sched:
+            sched['T_max'] = end - begin
+        fitted.append(sched)
+        last_end = end
+    cfg.param_scheduler = fitted
 
 
 HEADS = ('roi_head.bbox_head', 'cls_head')
