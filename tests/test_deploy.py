@@ -62,6 +62,17 @@ def test_detector_equals_pytorch_with_1_and_7_boxes(tmp_path, toy_detector,
         graph(torch.zeros(1, 3, 8, 96, 112), rois)
 
 
+def test_detector_with_token_dropout_exports(tmp_path):
+    """The EVAD toy detector: ranking, top-k and re-assembly in the graph
+    give PyTorch's scores (144 -> 101 -> 71 tokens)."""
+    _, model = random_model(str(ROOT / 'configs' /
+                                'ava_toy_vit-tiny_evad.py'))
+    out = str(tmp_path / 'evad.onnx')
+    ex.export(model, out, 'detection', (8, 96, 96))
+    assert 'TopK' in op_types(out)
+    assert ex.verify(model, out, 'detection', (8, 96, 96)) <= 1e-4
+
+
 def test_recognizer_and_backbone_equal_pytorch(tmp_path):
     """The recognizer (softmax, as its head averages probabilities) at a
     square and a non-square size, opset 23 with one Attention op per

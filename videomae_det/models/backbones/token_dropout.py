@@ -54,13 +54,16 @@ class TokenDropout:
         the others."""
         return torch.where(is_key, self.enhanced_weight, 1.)
 
-    def keep(self, received: Tensor, is_key: Tensor) -> Tensor:
-        """``(B, K)`` positions (ascending) of the tokens that stay: the
-        keyframe's, then the most attended (``received (B, N)``, see
-        ``Attention``), ``K = ceil(keep_rate * N)`` and never fewer than
-        the keyframe's tokens."""
-        N = received.shape[1]
-        count = max(math.ceil(self.keep_rate * N), int(is_key[0].sum()))
+    def count(self, num_tokens: int, num_key: int) -> int:
+        """Tokens that leave a dropping block: ``ceil(keep_rate * N)``,
+        never fewer than the keyframe's ``num_key``."""
+        return max(math.ceil(self.keep_rate * num_tokens), num_key)
+
+    @staticmethod
+    def keep(received: Tensor, is_key: Tensor, count: int) -> Tensor:
+        """``(B, count)`` positions (ascending) of the tokens that stay:
+        the keyframe's, then the most attended (``received (B, N)``, see
+        ``Attention``)."""
         score = received.masked_fill(is_key, math.inf)
         return score.topk(count, dim=1).indices.sort(dim=1).values
 

@@ -192,13 +192,14 @@ class Block(nn.Module):
             self.gamma_1 = self.gamma_2 = None
 
     def forward(self, x: Tensor, drop: Optional[TokenDropout] = None,
-                is_key: Optional[Tensor] = None):
+                is_key: Optional[Tensor] = None, count: int = 0):
         """x: ``(B, N, D)`` -> ``(B, N, D)``.
 
-        With ``drop`` (and ``is_key`` ``(B, N)``, the keyframe's tokens)
-        only the tokens it keeps go on to the MLP; returns them ``(B, K,
-        D)``, their positions ``(B, K)`` and every token's state after the
-        attention ``(B, N, D)`` (the last state of the dropped ones).
+        With ``drop`` (``is_key`` ``(B, N)``: the keyframe's tokens) only
+        the ``count`` tokens it keeps go on to the MLP; returns them ``(B,
+        count, D)``, their positions ``(B, count)`` and every token's state
+        after the attention ``(B, N, D)`` (the last state of the dropped
+        ones).
         """
         if drop is None:
             y = self.attn(self.norm1(x))
@@ -206,7 +207,7 @@ class Block(nn.Module):
             y, received = self.attn(self.norm1(x), drop.query_weight(is_key))
         x = x + self.drop_path(y if self.gamma_1 is None else self.gamma_1 * y)
         if drop is not None:
-            index, state = drop.keep(received, is_key), x
+            index, state = drop.keep(received, is_key, count), x
             x = gather_tokens(x, index)
         y = self.mlp(self.norm2(x))
         x = x + self.drop_path(y if self.gamma_2 is None else
@@ -412,7 +413,8 @@ class VideoMAE(BaseModule):
                 x = self._block(blk, x)
                 continue
             is_key = (index >= start) & (index < end)
-            x, kept, state = self._block(blk, x, drop, is_key)
+            count = drop.count(x.shape[1], end - start)
+            x, kept, state = self._block(blk, x, drop, is_key, count)
             full = state if full is None else place_tokens(full, state, index)
             index = index.gather(1, kept)
         return x if full is None else place_tokens(full, x, index)
