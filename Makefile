@@ -138,6 +138,8 @@ bench: install
 	$(PY) benchmarks/ava_eval_speed.py
 	$(PY) benchmarks/detect_speed.py
 	$(PY) benchmarks/video_speed.py
+	$(PY) benchmarks/deploy_speed.py
+	$(PY) benchmarks/gpu_check.py --quick
 	test -d $(TOY) || $(PY) tools/data/make_toy_ava.py $(TOY) --videos 72 --val-videos 24
 	$(PY) benchmarks/ava_decode_speed.py $(TOY)
 

@@ -1,12 +1,11 @@
 # Pre-train the toy detector's backbone (96 dims, 4 blocks, 16px patches,
 # 96px input) on the toy AVA videos, 4 clips per decoded video, with the
 # official per-cube normalised target. The toy's people and rooms have
-# structure at the patch scale, so that target is learnable: loss 1.06 ->
-# 0.94 from epoch 1 to 40 (on the earlier flat boxes on noise: 0.99).
+# structure at the patch scale, so that target is learnable (on the earlier
+# flat boxes on noise it barely moved).
 # lr 3e-4, not the 2e-3 of pretrain_toy_clips.py: it transferred better to
-# the toy detector (mAP 0.546 vs 0.527 over three seeds on the previous,
-# small-people version of the toy; README), as it did for the
-# classification toy. Make the data with:
+# the toy detector, as it did for the classification toy.
+# (measurements: docs/experiments/toy_detection.md) Make the data with:
 #   python tools/data/make_toy_ava.py data/toy_ava
 _base_ = ['pretrain_toy_clips.py']
 num_frames, img_size = 8, 96

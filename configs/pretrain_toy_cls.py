@@ -2,10 +2,10 @@
 # 64px input, 8 frames) without labels on the toy classification set's
 # training clips plus its unlabelled clips (toy_cls_pretrain.txt), with the
 # official per-cube normalised target: the clips have no flat colour, so
-# the target is learnable (loss 1.0 -> 0.84 here; fine-tuned top-1 0.813,
-# README). lr 3e-4: in 20-epoch runs on 1,225 clips, 2e-3 reconstructed
-# worse (0.86 vs 0.81) and transferred worse (top-1 0.36 vs 0.59). Make the
-# data with: python tools/data/make_toy_cls.py data/toy_cls --unlabelled 400
+# the target is learnable. lr 3e-4: 2e-3 reconstructed worse and
+# transferred worse. (measurements: docs/experiments/toy_classification.md)
+# Make the data with:
+#   python tools/data/make_toy_cls.py data/toy_cls --unlabelled 400
 _base_ = ['pretrain_toy_clips.py']
 num_frames, img_size = 8, 64
 

@@ -55,6 +55,44 @@ def test_tied_scores_break_as_numpy_argsort_reversed(tmp_path):
     assert result['mAP'] == 0.5  # classes 2, 3 (no gt) left out
 
 
+def test_ties_straddling_tp_and_fp_give_the_map_range(tmp_path, capsys):
+    """Same file: AP 0.5 by numpy's order, 0.5 to 1 over the tie orders,
+    in the table and the JSON; untied classes report no range."""
+    from videomae_det.evaluation.ava.report import format_table, to_json
+    p = write(tmp_path, [gt('vidA', 902, BOX, 1), gt('vidA', 902, BOX, 2)],
+              [det('vidA', 902, BOX, 1, 0.5), det('vidB', 902, BOX, 1, 0.5),
+               det('vidA', 902, BOX, 2, 0.9), det('vidB', 902, BOX, 2, 0.8),
+               det('vidC', 902, BOX, 2, 0.8)])
+    result = run(p)
+    assert result['per_class'][1] == 0.5
+    assert result['tie_range'] == {1: (0.5, 1.0)}  # class 2: tie of 2 FPs
+    assert result['mAP_range'] == (result['mAP'], (1.0 + 1.0) / 2)
+    assert 'mAP lies in [0.750000, 1.000000]' in format_table(
+        dict(result, categories={}))
+    out = to_json(result)
+    assert out['mAP_tie_range'] == [0.75, 1.0]
+    assert out['tie_range'] == {'1': [0.5, 1.0]}
+
+
+def test_ties_range_brackets_the_official_ap_on_random_inputs():
+    """Many ties: the official AP always lies inside the range."""
+    import numpy as np
+
+    from videomae_det.evaluation.ava.frame_map import (
+        average_precision,
+        tie_range,
+    )
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(1, 30))
+        scores = rng.integers(0, 4, n) / 4
+        tp = rng.random(n) < 0.4
+        num_gt = int(tp.sum()) + int(rng.integers(0, 3)) or 1
+        low, high = tie_range(scores, tp, num_gt)
+        assert low - 1e-12 <= average_precision(scores, tp, num_gt) <= \
+            high + 1e-12
+
+
 def test_duplicate_groundtruth_no_fallback_to_second_best(tmp_path):
     """Two identical groundtruth boxes; both detections pick the first
     (argmax takes the first index), the second is a false positive."""
@@ -213,7 +251,8 @@ def test_cli_table_json_and_plot(tmp_path):
         result.stdout
     data = json.loads(out.read_text())
     assert data == {'mAP': 0.5, 'per_class': {'1': 1.0, '2': 0.0,
-                                             '3': None}}
+                                             '3': None},
+                    'mAP_tie_range': [0.5, 0.5], 'tie_range': {}}
     assert png.read_bytes()[:4] == b'\x89PNG'
     bad = run_python(['tools/eval_ava.py', str(p['det']), '--gt',
                       str(tmp_path / 'missing.csv'), '--labels',

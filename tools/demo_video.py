@@ -16,10 +16,10 @@ by the config's own test pipeline steps, so the scores equal
 ``tools/test.py``'s for the same clip and boxes. Person boxes come from a
 file (CSV rows ``second,x1,y1,x2,y2[,score]`` or a proposals pickle,
 normalised to [0, 1]), an mmdet detector, or by default OpenCV's built-in
-HOG people detector (offline, weak: README). Boxes are linked into tracks
-(mmdet's ByteTracker). Outputs: an annotated video, a JSON and a CSV of
-actions per track per keyframe (written as it goes), and a timeline chart;
-with no --out-* option all of them go to --out-dir (default
+HOG people detector (offline, weak: docs/video_demo.md). Boxes are linked
+into tracks (mmdet's ByteTracker). Outputs: an annotated video, a JSON and
+a CSV of actions per track per keyframe (written as it goes), and a
+timeline chart; with no --out-* option all of them go to --out-dir (default
 work_dirs/demo_video/<video name>). Exit codes: 0 done, 1 bad input (named),
 2 usage.
 """

@@ -119,7 +119,7 @@ val_dataloader = dict(
         test_mode=True))
 test_dataloader = val_dataloader
 
-# the official rules, not mmaction2's AVAMetric (see README)
+# the official rules, not mmaction2's AVAMetric (see docs/evaluation.md)
 val_evaluator = dict(
     type='AVAFrameMAP',
     ann_file=ann_file_val,

@@ -133,7 +133,7 @@ class HOGPeople:
     """OpenCV's built-in HOG + linear SVM people detector (Dalal & Triggs):
     offline and fast, but weak: upright, whole people of at least ~128 px
     only (small frames are upscaled), no sitting or occluded people
-    (README gives its recall and precision on the toy set).
+    (docs/video_demo.md gives its recall and precision on the toy set).
 
     Args:
         thr: Minimum SVM score (the distance to its margin) of a box.

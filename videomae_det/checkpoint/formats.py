@@ -15,17 +15,16 @@ and ``full`` (every part the source has; what ``load_from`` gets).
 from typing import Dict, Optional, Tuple
 
 from mmengine.logging import print_log
-from torch import Tensor
 
 from ..errors import InputError
 from .hf import (
+    StateDict,
     convert_hf_backbone,
     convert_hf_classifier,
     convert_hf_pretrainer,
 )
 from .mmaction import convert_mmaction_backbone
 
-StateDict = Dict[str, Tensor]
 TARGETS = ('backbone', 'pretrainer', 'recognizer', 'detector', 'full')
 FOREIGN = ('official_pretrain', 'official_finetune', 'hf_pretrain', 'hf',
            'mmaction2')

@@ -24,14 +24,12 @@ def rename_keys(state_dict: Dict[str, Tensor], table: List[Tuple[str, str]],
     return out
 
 
-def convert_mmaction_backbone(state_dict: Dict[str, Tensor],
-                              learnable_pos_embed: bool = False
+def convert_mmaction_backbone(state_dict: Dict[str, Tensor]
                               ) -> Dict[str, Tensor]:
     """mmaction2 ``VisionTransformer`` -> ``VideoMAE``; its fixed sinusoid
-    ``pos_embed`` is dropped unless the target learns its table."""
+    ``pos_embed`` is dropped (``VideoMAE`` computes the same table)."""
     out = rename_keys(state_dict, MMACTION_RENAMES)
-    if not learnable_pos_embed:
-        out.pop('pos_embed', None)
+    out.pop('pos_embed', None)
     return out
 
 

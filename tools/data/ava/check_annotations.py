@@ -19,10 +19,9 @@ from collections import Counter
 from mmengine.utils import ProgressBar
 
 from videomae_det.datasets.proposals import load_plain, read_proposals
+from videomae_det.datasets.unlabelled_videos import VIDEO_EXTENSIONS
 from videomae_det.evaluation.ava import AVAFormatError, read_label_map
-from videomae_det.evaluation.ava.io import check_row, read_rows
-
-VIDEO_EXTS = ('.mp4', '.mkv', '.webm', '.avi')
+from videomae_det.evaluation.ava.io import check_row, image_key, read_rows
 
 
 def find_video(video: str, args) -> str:
@@ -31,7 +30,7 @@ def find_video(video: str, args) -> str:
     if args.frames:
         return 'ok' if osp.isdir(osp.join(args.frames, video)) else 'missing'
     if any(osp.isfile(osp.join(args.videos, video + ext))
-           for ext in VIDEO_EXTS):
+           for ext in VIDEO_EXTENSIONS):
         return 'ok'
     return 'frames' if osp.isdir(osp.join(args.videos, video)) else 'missing'
 
@@ -92,7 +91,7 @@ def check(args) -> list:
             except AVAFormatError:
                 proposals = None
         if isinstance(proposals, dict):
-            keys = {f'{r[0]},{int(r[1]):04d}' for r in rows}
+            keys = {image_key(r[0], r[1]) for r in rows}
             missing = sorted(keys - set(proposals))
             if missing:
                 problems.append(f'{len(missing)} keyframes have no '

@@ -17,6 +17,10 @@ class by class in Python. Its rules, all kept here:
   computed; a class without groundtruth has AP NaN and is left out of the
   mean.
 
+Where tied scores straddle true and false positives, that unstable order
+decides the AP; :func:`tie_range` gives the lowest and highest AP over the
+tie orders, reported beside the official figure.
+
 The greedy matching vectorises because a detection never falls back to its
 second-best groundtruth: it is a true positive exactly when it is the first
 detection, in keyframe order, whose best groundtruth is that one at IoU >=
@@ -86,13 +90,8 @@ def true_positives(det_group: np.ndarray, det_boxes: np.ndarray,
     return tp
 
 
-def average_precision(scores: np.ndarray, tp: np.ndarray,
-                      num_gt: int) -> float:
-    """VOC all-point AP as the official ``compute_average_precision``."""
-    if not len(scores):
-        return 0.0
-    order = np.argsort(scores)[::-1]
-    hits = tp.astype(int)[order]
+def _voc_ap(hits: np.ndarray, num_gt: int) -> float:
+    """All-point AP of true-positive flags in rank order."""
     cum_tp = np.cumsum(hits)
     cum_fp = np.cumsum(1 - hits)
     precision = cum_tp.astype(float) / (cum_tp + cum_fp)
@@ -102,6 +101,28 @@ def average_precision(scores: np.ndarray, tp: np.ndarray,
     precision = np.maximum.accumulate(precision[::-1])[::-1]
     idx = np.where(recall[1:] != recall[:-1])[0] + 1
     return float(np.sum((recall[idx] - recall[idx - 1]) * precision[idx]))
+
+
+def average_precision(scores: np.ndarray, tp: np.ndarray,
+                      num_gt: int) -> float:
+    """VOC all-point AP as the official ``compute_average_precision``."""
+    if not len(scores):
+        return 0.0
+    return _voc_ap(tp.astype(int)[np.argsort(scores)[::-1]], num_gt)
+
+
+def tie_range(scores: np.ndarray, tp: np.ndarray, num_gt: int):
+    """AP's lowest and highest value over the orders of tied scores: false
+    positives first within each tie, then true positives first. Equal
+    unless ties straddle true and false positives (then the official AP,
+    numpy's unstable sort, lies between and can move with the numpy
+    version or CPU)."""
+    if not len(scores):
+        return 0.0, 0.0
+    hits = tp.astype(int)
+    low = _voc_ap(hits[np.lexsort((hits, -scores))], num_gt)
+    high = _voc_ap(hits[np.lexsort((-hits, -scores))], num_gt)
+    return low, high
 
 
 def frame_map(gt: AVABoxes, det: AVABoxes, class_ids: List[int],
@@ -117,7 +138,9 @@ def frame_map(gt: AVABoxes, det: AVABoxes, class_ids: List[int],
     Returns:
         dict: ``mAP`` (float, NaN if no class has groundtruth),
         ``per_class`` {action id: AP or NaN}, ``num_gt`` {id: count},
-        ``num_det`` {id: count kept}.
+        ``num_det`` {id: count kept}, ``tie_range`` {id: (lowest, highest)
+        AP over the orders of tied scores} for the classes where they
+        differ, and ``mAP_range`` (lowest, highest) mAP.
     """
     excluded = excluded or set()
     gt_keep = np.array([k not in excluded for k in gt.keys], bool)
@@ -148,20 +171,32 @@ def frame_map(gt: AVABoxes, det: AVABoxes, class_ids: List[int],
               np.searchsorted(sorted_lab, class_ids, side='right'))
     num_gt = {c: int(n) for c, n in zip(class_ids, np.bincount(
         g_lab, minlength=n_classes)[class_ids])}
-    per_class, num_det = {}, {}
+    per_class, num_det, ranges = {}, {}, {}
     for c, lo, hi in zip(class_ids, *bounds):
         rows = by_class[lo:hi]
         num_det[c] = int(hi - lo)
         per_class[c] = (average_precision(d_scores[rows], tp[rows],
                                           num_gt[c])
                         if num_gt[c] else float('nan'))
-    # the official mean: nanmean over one slot per id 1..max id
+        if num_gt[c]:
+            ranges[c] = tie_range(d_scores[rows], tp[rows], num_gt[c])
+    ranges = {c: r for c, r in ranges.items() if r[0] != r[1]}
+    low = {**per_class, **{c: r[0] for c, r in ranges.items()}}
+    high = {**per_class, **{c: r[1] for c, r in ranges.items()}}
+    return dict(mAP=_official_mean(per_class, class_ids, n_classes),
+                per_class=per_class, num_gt=num_gt, num_det=num_det,
+                tie_range=ranges,
+                mAP_range=(_official_mean(low, class_ids, n_classes),
+                           _official_mean(high, class_ids, n_classes)))
+
+
+def _official_mean(per_class: Dict, class_ids: List[int],
+                   n_classes: int) -> float:
+    """The official mean: nanmean over one slot per id 1..max id."""
     slots = np.full(n_classes - 1, np.nan)
-    slots[np.array(class_ids) - 1] = list(per_class.values())
-    mean = float(np.nanmean(slots)) if (~np.isnan(slots)).any() else float(
+    slots[np.array(class_ids) - 1] = [per_class[c] for c in class_ids]
+    return float(np.nanmean(slots)) if (~np.isnan(slots)).any() else float(
         'nan')
-    return dict(mAP=mean, per_class=per_class, num_gt=num_gt,
-                num_det=num_det)
 
 
 def chance_map(gt: AVABoxes, class_ids: List[int],

@@ -16,6 +16,14 @@ def format_table(result: Dict) -> str:
     scored = sum(not math.isnan(v) for v in result['per_class'].values())
     lines.append(f'mAP@0.5IoU = {result["mAP"]:.6f} over {scored} classes '
                  'with groundtruth')
+    ties = result.get('tie_range') or {}
+    if ties:
+        low, high = result['mAP_range']
+        lines.append(
+            f'tied scores straddle true and false positives in {len(ties)} '
+            f'class(es) ({", ".join(map(str, sorted(ties)))}): over the '
+            f'orders of ties the mAP lies in [{low:.6f}, {high:.6f}] (the '
+            "figure above follows numpy's sort, as the official evaluator)")
     if 'chance' in result:
         c = result['chance']
         lines.append(f'chance (random scores on the true boxes, {len(c)} '
@@ -30,12 +38,18 @@ def format_table(result: Dict) -> str:
 
 
 def to_json(result: Dict) -> Dict:
-    """``{"mAP": float, "per_class": {"<id>": float or null}}``, plus
+    """``{"mAP": float, "per_class": {"<id>": float or null},
+    "mAP_tie_range": [low, high], "tie_range": {"<id>": [low, high]}}``
+    (the classes whose AP depends on the order of tied scores), plus
     ``"chance": [mAP per draw]`` when it was measured."""
     out = dict(mAP=result['mAP'], per_class={
         str(k): None if math.isnan(v) else v
         for k, v in result['per_class'].items()
     })
+    if 'mAP_range' in result:
+        out['mAP_tie_range'] = list(result['mAP_range'])
+        out['tie_range'] = {str(k): list(v)
+                            for k, v in result['tie_range'].items()}
     if 'chance' in result:
         out['chance'] = result['chance'].tolist()
     return out
