@@ -1,4 +1,3 @@
 # ViT-H, Something-Something V2.
 _base_ = ['pretrain_vitb_ssv2.py']
-model = dict(backbone=dict(arch='huge', with_cp=True),
-             decoder=dict(embed_dims=640, num_heads=8))
+model = dict(backbone=dict(arch='huge', with_cp=True))

@@ -1,4 +1,3 @@
-# ViT-S, Kinetics-400: decoder 192 dims x 4 blocks, 3 heads.
+# ViT-S, Kinetics-400 (decoder 192 dims, 3 heads: DECODER_SETTINGS).
 _base_ = ['_base_/pretrain_vitb_k400.py']
-model = dict(backbone=dict(arch='small'),
-             decoder=dict(embed_dims=192, num_heads=3))
+model = dict(backbone=dict(arch='small'))

@@ -1,4 +1,3 @@
 # ViT-S, Something-Something V2.
 _base_ = ['pretrain_vitb_ssv2.py']
-model = dict(backbone=dict(arch='small'),
-             decoder=dict(embed_dims=192, num_heads=3))
+model = dict(backbone=dict(arch='small'))

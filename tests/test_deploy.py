@@ -141,7 +141,11 @@ def test_onnx_backend_equals_pytorch_in_test_tool_and_demo(
         dump = tmp_path / f'{backend}.pkl'
         run_python([str(ROOT / 'tools/test.py'), DET_VIDEO, ckpt,
                     '--work-dir', str(tmp_path / backend), '--dump',
-                    str(dump), '--backend', backend], cwd=toy_ava_root)
+                    str(dump), '--backend', backend, '--show-dir',
+                    str(tmp_path / f'show_{backend}'), '--show-num', '3'],
+                   cwd=toy_ava_root)
+        shown = sorted((tmp_path / f'show_{backend}').glob('*.png'))
+        assert len(shown) == 3 and shown[0].read_bytes()[:4] == b'\x89PNG'
         dumps[backend] = pickle.loads(dump.read_bytes())
     assert len(dumps['pytorch']) == len(dumps['onnxruntime']) >= 5
     for a, b in zip(dumps['pytorch'], dumps['onnxruntime']):

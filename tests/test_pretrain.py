@@ -191,8 +191,11 @@ def test_full_size_pretrain_configs_run_one_step(path):
     loss.backward()
     assert torch.isfinite(loss)
     arch = cfg.model.backbone.arch
-    dec = dict(small=192, base=384, large=512, huge=640)[arch]
+    dec, heads = dict(small=(192, 3), base=(384, 6), large=(512, 8),
+                      huge=(640, 8))[arch]  # the official decoders
     assert model.decoder.head.in_features == dec
+    assert model.decoder.blocks[0].attn.num_heads == heads
+    assert len(model.decoder.blocks) == 4
     del model
 
 

@@ -1,4 +1,5 @@
 """tools/train.py, tools/test.py and dist_train.sh on the toy config."""
+import json
 import os
 import pickle
 import re
@@ -157,11 +158,35 @@ def test_torchrun_two_cpu_processes_keep_identical_weights(tmp_path,
 def test_dist_scripts_are_executable_and_call_the_tools():
     for name, tool in (('dist_train.sh', 'train.py'),
                        ('dist_test.sh', 'test.py'),
-                       ('slurm_train.sh', 'train.py')):
+                       ('slurm_train.sh', 'train.py'),
+                       ('slurm_test.sh', 'test.py')):
         path = Path(ROOT / 'tools' / name)
         assert os.access(path, os.X_OK), name
         text = path.read_text()
         assert tool in text and '--launcher' in text
+
+
+def test_slurm_scripts_call_srun_as_mmaction2(tmp_path):
+    """With a stand-in srun on PATH: the partition, the task counts and
+    the tool with its arguments and the slurm launcher."""
+    import subprocess
+    srun = tmp_path / 'srun'
+    srun.write_text('#!/bin/sh\necho "$@" > "$(dirname "$0")/called"\n')
+    srun.chmod(0o755)
+    env = dict(os.environ, PATH=f'{tmp_path}:/usr/bin:/bin', GPUS='16')
+    for name, args, expected in (
+            ('slurm_train.sh', ['part', 'job', 'cfg.py', 'wd', '--amp'],
+             'train.py cfg.py --work-dir=wd --launcher slurm --amp'),
+            ('slurm_test.sh', ['part', 'job', 'cfg.py', 'ckpt.pth', '--amp'],
+             'test.py cfg.py ckpt.pth --launcher slurm --amp')):
+        result = subprocess.run(['/bin/bash', str(ROOT / 'tools' / name),
+                                 *args], env=env, capture_output=True,
+                                text=True)
+        assert result.returncode == 0, result.stderr
+        called = (tmp_path / 'called').read_text()
+        assert called.startswith('-p part --job-name=job --gres=gpu:8 '
+                                 '--ntasks=16 --ntasks-per-node=8'), called
+        assert expected in called, called
 
 
 def test_backbone_demo_on_a_real_clip(clips):
@@ -277,3 +302,27 @@ def test_schedule_follows_max_epochs(epochs, expected):
                       {'train_cfg.max_epochs': 8,
                        'param_scheduler.1.T_max': 3}, 'none', None)
     assert cfg.param_scheduler[1]['end'] == 40
+
+
+def test_analyze_logs_plots_curves_and_times(tmp_path, capsys):
+    """mmaction2's two commands on an mmengine scalar log; an unknown key
+    lists the keys there are; a broken line is named."""
+    import sys
+    sys.path.insert(0, str(ROOT / 'tools' / 'analysis'))
+    from analyze_logs import main
+    log = tmp_path / 'scalars.json'
+    log.write_text(''.join(
+        json.dumps(dict(loss=1 / i, lr=0.1, time=0.5, epoch=1, iter=i,
+                        step=i)) + '\n' for i in range(1, 6)) +
+        json.dumps({'mAP': 0.4, 'step': 1}) + '\n')
+    out = tmp_path / 'c.png'
+    assert main(['plot_curve', str(log), str(log), '--keys', 'loss', 'mAP',
+                 '--legend', 'a', 'b', '--out', str(out)]) == 0
+    assert out.read_bytes()[:4] == b'\x89PNG'
+    assert main(['cal_train_time', str(log)]) == 0
+    assert '5 iterations, 0.5000 s/iter' in capsys.readouterr().out
+    assert main(['plot_curve', str(log), '--keys', 'acc']) == 1
+    assert 'keys there: loss, lr, mAP, time' in capsys.readouterr().err
+    log.write_text('{"loss": 1, "iter": 1}\nnot json\n')
+    assert main(['cal_train_time', str(log)]) == 1
+    assert 'scalars.json:2: not JSON' in capsys.readouterr().err

@@ -3,6 +3,7 @@
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR] [--dump OUT.pkl]
         [--ava-csv OUT.csv] [--amp] [--cfg-options k=v ...]
         [--launcher none|pytorch|slurm|mpi] [--backend pytorch|onnxruntime]
+        [--show-dir DIR [--show-num 8]]
 
 With ``--backend onnxruntime`` CHECKPOINT is a detector exported by
 ``tools/deployment/export_onnx.py``: the config's data, preprocessor and
@@ -22,7 +23,7 @@ from videomae_det.engine.runner_setup import (
     load_config,
     set_local_rank,
 )
-from videomae_det.errors import exit_code
+from videomae_det.errors import InputError, exit_code
 
 ALLOW_PARTIAL_HELP = (
     'test a checkpoint that does not fit the config: load the weights that '
@@ -48,6 +49,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         help='job launcher')
+    parser.add_argument('--show-dir', help='save the first --show-num '
+                        'keyframes with predicted boxes and actions (AVA '
+                        'detectors) as PNGs here')
+    parser.add_argument('--show-num', type=int, default=8)
     parser.add_argument('--backend', default='pytorch',
                         choices=['pytorch', 'onnxruntime'])
     parser.add_argument(
@@ -93,6 +98,15 @@ def run(args: argparse.Namespace) -> None:
                                                       evaluator]
         evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
         cfg.test_evaluator = evaluator
+    if args.show_dir:
+        dataset = cfg.test_dataloader.dataset
+        if not dataset.get('label_file'):
+            raise InputError('--show-dir draws AVA detections; the test set '
+                             'of this config has no label_file')
+        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [dict(
+            type='ShowPredictionsHook', out_dir=args.show_dir,
+            label_file=dataset.label_file, num=args.show_num,
+            custom_classes=dataset.get('custom_classes'))]
     init_cpu_distributed(cfg)
     runner = CheckedRunner.from_cfg(
         cfg, 'partial' if args.allow_partial else 'exact')

@@ -22,7 +22,8 @@ model = dict(
     backbone=dict(
         type='VideoMAE', arch='base', img_size=img_size,
         num_frames=num_frames, drop_path_rate=0.0),
-    decoder=dict(embed_dims=384, num_layers=4, num_heads=6),
+    # width and heads follow the encoder (pretrainer.DECODER_SETTINGS)
+    decoder=dict(num_layers=4),
     norm_target=True,
     data_preprocessor=dict(
         type='MaskedVideoDataPreprocessor',

@@ -139,26 +139,9 @@ class AnnotatedVideo:
             self._write(frame, self.labels.get(key, []))
 
     def _write(self, frame: np.ndarray, people: List[dict]) -> None:
-        import cv2
         if self.writer is None:
             self._open(frame.shape)
-        img = np.ascontiguousarray(frame[:, :, ::-1])
-        h, w = img.shape[:2]
-        for person in people:
-            x1, y1, x2, y2 = (np.array(person['box']) * [w, h, w, h]).astype(
-                int)
-            bgr = colour(person['track'])[::-1]
-            cv2.rectangle(img, (x1, y1), (x2, y2), bgr, 2)
-            lines = ([f'#{person["track"]}'] if person['track'] is not None
-                     else []) + [f'{n} {s:.2f}' for n, s in person['actions']]
-            for k, text in enumerate(lines):
-                org = (x1 + 2, y1 + 12 + 13 * k)
-                (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX,
-                                              0.4, 1)
-                cv2.rectangle(img, (org[0] - 1, org[1] - th - 2),
-                              (org[0] + tw + 1, org[1] + 3), (0, 0, 0), -1)
-                cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, 0.4,
-                            bgr, 1)
+        img = draw_people(np.ascontiguousarray(frame[:, :, ::-1]), people)
         self.writer.write(img)
 
     def close(self) -> None:
@@ -167,6 +150,28 @@ class AnnotatedVideo:
             self.writer.release()
             os.replace(self.tmp, self.path)
             set_default_mode(self.path)
+
+
+def draw_people(img: np.ndarray, people: List[dict]) -> np.ndarray:
+    """Draw each person's box (normalised x1, y1, x2, y2), track id and
+    listed actions on a BGR image, in place; returns it."""
+    import cv2
+    h, w = img.shape[:2]
+    for person in people:
+        x1, y1, x2, y2 = (np.array(person['box']) * [w, h, w, h]).astype(int)
+        bgr = colour(person['track'])[::-1]
+        cv2.rectangle(img, (x1, y1), (x2, y2), bgr, 2)
+        lines = ([f'#{person["track"]}'] if person['track'] is not None
+                 else []) + [f'{n} {s:.2f}' for n, s in person['actions']]
+        for k, text in enumerate(lines):
+            org = (x1 + 2, y1 + 12 + 13 * k)
+            (tw, th), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX,
+                                          0.4, 1)
+            cv2.rectangle(img, (org[0] - 1, org[1] - th - 2),
+                          (org[0] + tw + 1, org[1] + 3), (0, 0, 0), -1)
+            cv2.putText(img, text, org, cv2.FONT_HERSHEY_SIMPLEX, 0.4, bgr,
+                        1)
+    return img
 
 
 def plot_timeline(results: List[dict], path: str, thr: float,

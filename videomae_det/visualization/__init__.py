@@ -1,3 +1,5 @@
 from .reconstruction import reconstruction_views, save_reconstruction_figure
+from .show_hook import ShowPredictionsHook
 
-__all__ = ['reconstruction_views', 'save_reconstruction_figure']
+__all__ = ['reconstruction_views', 'save_reconstruction_figure',
+           'ShowPredictionsHook']
