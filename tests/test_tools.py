@@ -163,7 +163,8 @@ def test_dist_scripts_are_executable_and_call_the_tools():
         path = Path(ROOT / 'tools' / name)
         assert os.access(path, os.X_OK), name
         text = path.read_text()
-        assert tool in text and '--launcher' in text
+        assert tool in text and ('--launcher' in text or 'slurm_run' in
+                                 text)
 
 
 def test_slurm_scripts_call_srun_as_mmaction2(tmp_path):
@@ -176,9 +177,9 @@ def test_slurm_scripts_call_srun_as_mmaction2(tmp_path):
     env = dict(os.environ, PATH=f'{tmp_path}:/usr/bin:/bin', GPUS='16')
     for name, args, expected in (
             ('slurm_train.sh', ['part', 'job', 'cfg.py', 'wd', '--amp'],
-             'train.py cfg.py --work-dir=wd --launcher slurm --amp'),
+             'train.py cfg.py --work-dir=wd --amp --launcher slurm'),
             ('slurm_test.sh', ['part', 'job', 'cfg.py', 'ckpt.pth', '--amp'],
-             'test.py cfg.py ckpt.pth --launcher slurm --amp')):
+             'test.py cfg.py ckpt.pth --amp --launcher slurm')):
         result = subprocess.run(['/bin/bash', str(ROOT / 'tools' / name),
                                  *args], env=env, capture_output=True,
                                 text=True)
