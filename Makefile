@@ -116,12 +116,14 @@ CLS := work_dirs/toy_cls
 demo-cls: install
 	$(PY) tools/data/make_toy_cls.py data/toy_cls --unlabelled 400
 	$(PY) tools/train.py configs/pretrain_toy_cls.py --work-dir $(CLS)/pretrain
-	for c in cls_toy_vit-tiny cls_toy_vit-tiny_scratch; do \
+	for c in cls_toy-motions_vit-tiny cls_toy-motions_vit-tiny_scratch; do \
 	    $(PY) tools/train.py configs/$$c.py --work-dir $(CLS)/$$c && \
 	    $(PY) tools/test.py configs/$$c.py $(CLS)/$$c/epoch_30.pth \
 	        --work-dir $(CLS)/$$c --dump $(CLS)/$$c/scores.pkl || exit 1; \
 	done
-	@$(PY) -c "import pickle, numpy as np; acc = lambda c: np.mean([int(r['pred_score'].argmax()) == int(r['gt_label']) for r in pickle.load(open(f'$(CLS)/{c}/scores.pkl', 'rb'))]); print(f'toy classification top-1 (2 clips x 3 crops): VideoMAE pre-trained {acc(\"cls_toy_vit-tiny\"):.3f}, from scratch {acc(\"cls_toy_vit-tiny_scratch\"):.3f}')"
+	$(PY) tools/analysis/seed_summary.py --top1 \
+	    "pre-trained=$(CLS)/cls_toy-motions_vit-tiny/scores.pkl" \
+	    "scratch=$(CLS)/cls_toy-motions_vit-tiny_scratch/scores.pkl"
 
 lint: install
 	$(PY) -m ruff check .

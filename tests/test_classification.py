@@ -76,7 +76,8 @@ def test_full_size_recognizer_trains_one_step(path):
 def test_multi_view_test_averages_softmax_over_views():
     """5 clips x 3 crops arrive as 15 views of one sample; the score is
     the mean of the per-view softmax (average_clips='prob')."""
-    cfg = Config.fromfile(str(ROOT / 'configs' / 'cls_toy_vit-tiny.py'))
+    cfg = Config.fromfile(
+        str(ROOT / 'configs' / 'cls_toy-motions_vit-tiny.py'))
     cfg.model.backbone.init_cfg = None
     model = MODELS.build(cfg.model).eval()
     assert [t.type for t in cfg.test_pipeline][-4:-2] == ['Resize',
@@ -176,7 +177,7 @@ def test_toy_pretrain_fine_tune_and_test_through_the_tools(tmp_path):
                 f'train_dataloader.dataset.dataset.data_prefix.video={data}',
                 'train_dataloader.num_workers=0',
                 'train_dataloader.persistent_workers=False'])
-    config = str(ROOT / 'configs/cls_toy_vit-tiny.py')
+    config = str(ROOT / 'configs/cls_toy-motions_vit-tiny.py')
     opts = toy_cls_options(data) + [
         'train_cfg.val_interval=1',
         f'model.backbone.init_cfg.checkpoint={pre}/epoch_1.pth']

@@ -544,7 +544,7 @@ def test_official_finetuned_checkpoint_loads_into_our_recognizer(tmp_path):
     torch.save({'module': random_state(keys)}, tmp_path / 'ft.pth')
     result = convert(tmp_path / 'ft.pth', tmp_path / 'rec.pth', 'recognizer')
     assert 'format: official_finetune' in result.stdout
-    cfg = Config.fromfile('configs/cls_toy_vit-tiny.py')
+    cfg = Config.fromfile('configs/cls_toy-motions_vit-tiny.py')
     cfg.model.backbone.init_cfg = None
     load(tmp_path / 'rec.pth', MODELS.build(cfg.model))  # strict
 

@@ -20,7 +20,7 @@ from videomae_det.deploy.runtime import OrtModel  # noqa: E402
 
 DET = str(ROOT / 'configs' / 'ava_toy_vit-tiny.py')
 DET_VIDEO = str(ROOT / 'configs' / 'ava_toy_vit-tiny_video.py')
-CLS = str(ROOT / 'configs' / 'cls_toy_vit-tiny.py')
+CLS = str(ROOT / 'configs' / 'cls_toy-motions_vit-tiny.py')
 
 
 def random_model(config, seed=0):

@@ -15,7 +15,7 @@ from conftest import (
 )
 from videomae_det.checkpoint import load_checkpoint_file
 
-CONFIG = str(ROOT / 'configs' / 'cls_toy_vit-tiny_scratch.py')
+CONFIG = str(ROOT / 'configs' / 'cls_toy-motions_vit-tiny_scratch.py')
 
 
 def test_checkpoint_writes_are_atomic(tmp_path, monkeypatch):

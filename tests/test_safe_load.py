@@ -57,7 +57,8 @@ def test_train_resume_refuses_code(tmp_path, ann_file):
     evil, marker = tmp_path / 'evil.pth', tmp_path / 'ran'
     write_evil(evil, marker)
     result = run_python([
-        'tools/train.py', str(ROOT / 'configs' / 'toy_cls_vit-tiny.py'),
+        'tools/train.py',
+        str(ROOT / 'configs' / 'cls_sample-clips_vit-tiny.py'),
         '--work-dir', str(tmp_path / 'wd'), '--resume', str(evil),
         '--cfg-options', *data_options(ann_file)
     ], check=False)
@@ -128,7 +129,8 @@ def test_converter_test_tool_and_demos_refuse_code(tmp_path, tool, ann_file):
         'convert': ['tools/convert_checkpoint.py', str(evil),
                     str(tmp_path / 'out.pth')],
         'test': ['tools/test.py',
-                 str(ROOT / 'configs' / 'toy_cls_vit-tiny.py'), str(evil),
+                 str(ROOT / 'configs' / 'cls_sample-clips_vit-tiny.py'),
+                 str(evil),
                  '--cfg-options', *data_options(ann_file)],
         'demo_backbone': ['tools/demo_backbone.py', '--arch', 'small',
                           '--checkpoint', str(evil)],

@@ -6,12 +6,13 @@ import re
 import socket
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
 from conftest import ROOT, data_options, run_python
 
-CONFIG = str(ROOT / 'configs' / 'toy_cls_vit-tiny.py')
+CONFIG = str(ROOT / 'configs' / 'cls_sample-clips_vit-tiny.py')
 
 
 def train(work_dir, ann_file, *extra, options=(), config=CONFIG, env=None):
@@ -327,3 +328,22 @@ def test_analyze_logs_plots_curves_and_times(tmp_path, capsys):
     log.write_text('{"loss": 1, "iter": 1}\nnot json\n')
     assert main(['cal_train_time', str(log)]) == 1
     assert 'scalars.json:2: not JSON' in capsys.readouterr().err
+
+
+def test_seed_summary_of_maps_and_of_recognizer_dumps(tmp_path, capsys):
+    import pickle
+    import sys
+    sys.path.insert(0, str(ROOT / 'tools' / 'analysis'))
+    from seed_summary import main
+    for i, value in enumerate((0.5, 0.7)):
+        (tmp_path / f'm{i}.json').write_text(json.dumps({'mAP': value}))
+    rows = [dict(pred_score=np.array([0.1, 0.9]), gt_label=np.array([1])),
+            dict(pred_score=np.array([0.8, 0.2]), gt_label=np.array([1]))]
+    (tmp_path / 'dump.pkl').write_bytes(pickle.dumps(rows))
+    assert main([f'a={tmp_path}/m*.json']) == 0
+    assert 'a mAP: 0.5000 0.7000  mean 0.6000 +- 0.1000 (2 runs)' in \
+        capsys.readouterr().out
+    assert main(['--top1', f'b={tmp_path}/dump.pkl']) == 0
+    assert 'b top-1: 0.5000' in capsys.readouterr().out
+    assert main([f'c={tmp_path}/none*.json']) == 1
+    assert 'no file matches' in capsys.readouterr().err

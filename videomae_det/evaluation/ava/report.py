@@ -81,16 +81,23 @@ def plot_per_class(result: Dict, path: str) -> None:
     plt.close(fig)
 
 
-def seed_summary(arms: Dict[str, Sequence[str]]) -> str:
-    """One line per arm: the mAP of each run's ``map.json`` (as
-    ``tools/eval_ava.py --json`` writes it), their mean and spread."""
+def read_map(path: str) -> float:
+    """The mAP of a ``tools/eval_ava.py --json`` file."""
+    with open(path) as f:
+        return json.load(f)['mAP']
+
+
+def seed_summary(arms: Dict[str, Sequence[str]], read=read_map,
+                 what: str = 'mAP') -> str:
+    """One line per arm: each run's figure (``read(file)``, default the
+    mAP of a ``map.json``), their mean and spread."""
     import numpy as np
     lines = []
     for arm, files in arms.items():
-        values = [json.load(open(f))['mAP'] for f in files]
+        values = [read(f) for f in files]
         if not values:
-            raise FileNotFoundError(f'{arm}: no map.json given')
-        lines.append(f'{arm}: ' + ' '.join(f'{v:.4f}' for v in values) +
-                     f'  mean {np.mean(values):.4f} +- {np.std(values):.4f}'
-                     f' ({len(values)} runs)')
+            raise FileNotFoundError(f'{arm}: no file given')
+        runs = ' '.join(f'{v:.4f}' for v in values)
+        lines.append(f'{arm} {what}: {runs}  mean {np.mean(values):.4f} +- '
+                     f'{np.std(values):.4f} ({len(values)} runs)')
     return '\n'.join(lines)
