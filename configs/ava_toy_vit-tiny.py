@@ -65,12 +65,13 @@ test_evaluator = val_evaluator
 
 epochs, warmup_epochs = 40, 4
 train_cfg = dict(max_epochs=epochs, val_interval=epochs)
+# the cosine ends at train_cfg.max_epochs (mmengine's default end, T_max
+# its span), so a config or --cfg-options that sets max_epochs moves it
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0,
          end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=epochs - warmup_epochs, eta_min=0,
-         by_epoch=True, begin=warmup_epochs, end=epochs,
-         convert_to_iter_based=True)
+    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True,
+         begin=warmup_epochs, convert_to_iter_based=True)
 ]
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 default_hooks = dict(logger=dict(interval=20),

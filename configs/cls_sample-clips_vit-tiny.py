@@ -72,11 +72,13 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1e-3, betas=(0.9, 0.999),
                    weight_decay=0.05),
     clip_grad=dict(max_norm=5.0))
+# the cosine ends at train_cfg.max_epochs (mmengine's default end, T_max
+# its span), so a config or --cfg-options that sets max_epochs moves it
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=1, by_epoch=True, begin=1, end=2,
-         convert_to_iter_based=True)
+    dict(type='CosineAnnealingLR', by_epoch=True,
+         begin=1, convert_to_iter_based=True)
 ]
 default_hooks = dict(logger=dict(interval=1))
 auto_scale_lr = dict(enable=False, base_batch_size=2)

@@ -55,11 +55,13 @@ test_dataloader = dict(
                  pipeline=test_pipeline, **_data))
 train_cfg = dict(max_epochs=epochs, val_interval=epochs)
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
+# the cosine ends at train_cfg.max_epochs (mmengine's default end, T_max
+# its span), so a config or --cfg-options that sets max_epochs moves it
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0, end=3,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=epochs - 3, eta_min=1e-6,
-         by_epoch=True, begin=3, end=epochs, convert_to_iter_based=True)
+    dict(type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True,
+         begin=3, convert_to_iter_based=True)
 ]
 default_hooks = dict(logger=dict(interval=10),
                      checkpoint=dict(interval=10, save_best=None))

@@ -11,10 +11,3 @@ model = dict(
     cls_head=dict(in_channels=384))
 optim_wrapper = dict(paramwise_cfg=dict(decay_rate=0.75))
 train_cfg = dict(max_epochs=150)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
-         end=5, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=145, eta_min=1e-6,
-         by_epoch=True, begin=5, end=150,
-         convert_to_iter_based=True)
-]

@@ -35,12 +35,13 @@ train_dataloader = dict(
                      pipeline=train_pipeline)))
 train_cfg = dict(max_epochs=epochs)
 optim_wrapper = dict(optimizer=dict(lr=2e-3))
+# the cosine ends at train_cfg.max_epochs (mmengine's default end, T_max
+# its span), so a config or --cfg-options that sets max_epochs moves it
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.01, by_epoch=True, begin=0,
          end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=epochs - warmup_epochs,
-         eta_min=1e-5, by_epoch=True, begin=warmup_epochs, end=epochs,
-         convert_to_iter_based=True)
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True,
+         begin=warmup_epochs, convert_to_iter_based=True)
 ]
 default_hooks = dict(checkpoint=dict(interval=10, max_keep_ckpts=2),
                      logger=dict(interval=8))

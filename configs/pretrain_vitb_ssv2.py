@@ -15,9 +15,3 @@ train_dataloader = dict(dataset=dict(ann_file=ann_file,
                                      data_prefix=dict(video=data_root),
                                      pipeline=train_pipeline))
 train_cfg = dict(max_epochs=epochs)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0, end=40,
-         convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=epochs - 40, eta_min=1e-5,
-         by_epoch=True, begin=40, end=epochs, convert_to_iter_based=True)
-]

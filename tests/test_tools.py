@@ -277,33 +277,63 @@ def test_help_works_without_optional_data():
                                                for t in tools]
 
 
+def built_schedule(cfg):
+    """(type, begin, end, T_max) in iterations of ``cfg``'s schedulers as
+    mmengine's Runner builds them (10 iterations per epoch): the ``end`` it
+    fills in is the train loop's max_epochs."""
+    import logging
+
+    from mmengine.optim import OptimWrapper
+    from mmengine.runner import Runner
+    from mmengine.runner.loops import EpochBasedTrainLoop
+
+    class Loop:
+        _train_loop = object.__new__(EpochBasedTrainLoop)
+        max_epochs = cfg.train_cfg.max_epochs
+        max_iters = max_epochs * 10
+        logger = logging.getLogger('test')
+        train_dataloader = [None] * 10
+
+    wrapper = OptimWrapper(torch.optim.SGD(
+        [torch.nn.Parameter(torch.zeros(1))], lr=1.))
+    return [(type(s).__name__, s.begin, s.end, getattr(s, 'T_max', None))
+            for s in Runner._build_param_scheduler(Loop(), cfg.param_scheduler,
+                                                   wrapper)]
+
+
 @pytest.mark.parametrize('epochs,expected', [
-    (8, [(0, 1, None), (1, 8, 7)]),
-    (80, [(0, 8, None), (8, 80, 72)]),
-    (1, [(0, 1, None)]),
+    (40, [('LinearLR', 0, 40, None), ('CosineAnnealingLR', 40, 400, 360)]),
+    (8, [('LinearLR', 0, 10, None), ('CosineAnnealingLR', 10, 80, 70)]),
+    (80, [('LinearLR', 0, 80, None), ('CosineAnnealingLR', 80, 800, 720)]),
+    (1, [('LinearLR', 0, 10, None)]),
 ])
 def test_schedule_follows_max_epochs(epochs, expected):
-    """--cfg-options train_cfg.max_epochs=N on the toy detector (4 warm-up
-    epochs + cosine to 40): the schedule is stretched to N epochs, and
-    mmengine builds it."""
+    """The toy detector (4 warm-up epochs, cosine to max_epochs 40) with
+    --cfg-options train_cfg.max_epochs=N: mmengine builds a schedule
+    stretched to N epochs (the cosine's end and T_max filled in by it)."""
     from videomae_det.engine.runner_setup import load_config
-    cfg = load_config(str(ROOT / 'configs' / 'ava_toy_vit-tiny.py'),
-                      {'train_cfg.max_epochs': epochs}, 'none', None)
-    got = [(s['begin'], s['end'], s.get('T_max'))
-           for s in cfg.param_scheduler]
-    assert got == expected
-    from mmengine.optim.scheduler import CosineAnnealingLR, LinearLR
-    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.)
-    for s in cfg.param_scheduler:
-        kind = LinearLR if s['type'] == 'LinearLR' else CosineAnnealingLR
-        args = {k: v for k, v in s.items()
-                if k not in ('type', 'convert_to_iter_based')}
-        kind(opt, **args)
+    path = str(ROOT / 'configs' / 'ava_toy_vit-tiny.py')
+    cfg = load_config(path, {'train_cfg.max_epochs': epochs}, 'none', None)
+    assert built_schedule(cfg) == expected
     # a user's own scheduler option wins
-    cfg = load_config(str(ROOT / 'configs' / 'ava_toy_vit-tiny.py'),
-                      {'train_cfg.max_epochs': 8,
-                       'param_scheduler.1.T_max': 3}, 'none', None)
-    assert cfg.param_scheduler[1]['end'] == 40
+    cfg = load_config(path, {'train_cfg.max_epochs': 8,
+                             'param_scheduler.0.end': 2}, 'none', None)
+    assert built_schedule(cfg) == [('LinearLR', 0, 20, None),
+                                   ('CosineAnnealingLR', 40, 80, 40)]
+
+
+def test_child_configs_set_only_max_epochs():
+    """Schedules live in _base_: the ViT-S/L/H classification configs and
+    the HMDB51/UCF101/SSv2 ones set max_epochs, and their cosine ends
+    there."""
+    from mmengine.config import Config
+    for name, epochs in (('cls_vits_k400', 150), ('cls_vitl_k400', 50),
+                         ('cls_vitb_hmdb51', 50), ('cls_vitb_ucf101', 100),
+                         ('cls_vitb_ssv2', 40), ('pretrain_vitb_ssv2', 2400)):
+        cfg = Config.fromfile(str(ROOT / 'configs' / f'{name}.py'))
+        schedule = built_schedule(cfg)
+        assert schedule[-1][2] == epochs * 10, (name, schedule)
+        assert schedule[-1][3] == (epochs - schedule[0][2] // 10) * 10
 
 
 def test_analyze_logs_plots_curves_and_times(tmp_path, capsys):

@@ -132,12 +132,13 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=epochs, val_begin=1,
                  val_interval=1)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
+# the cosine ends at train_cfg.max_epochs (mmengine's default end, T_max
+# its span), so a config or --cfg-options that sets max_epochs moves it
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0,
          end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=epochs - warmup_epochs, eta_min=0,
-         by_epoch=True, begin=warmup_epochs, end=epochs,
-         convert_to_iter_based=True)
+    dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True,
+         begin=warmup_epochs, convert_to_iter_based=True)
 ]
 optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=1.25e-4, weight_decay=0.05),

@@ -120,12 +120,13 @@ optim_wrapper = dict(
     optimizer=dict(type='AdamW', lr=base_lr * total_batch / 256,
                    betas=(0.9, 0.999), weight_decay=0.05),
     clip_grad=None)
+# the cosine ends at train_cfg.max_epochs (mmengine's default end, T_max
+# its span), so a config or --cfg-options that sets max_epochs moves it
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
          end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=epochs - warmup_epochs,
-         eta_min=1e-6, by_epoch=True, begin=warmup_epochs, end=epochs,
-         convert_to_iter_based=True)
+    dict(type='CosineAnnealingLR', eta_min=1e-6, by_epoch=True,
+         begin=warmup_epochs, convert_to_iter_based=True)
 ]
 default_hooks = dict(checkpoint=dict(interval=5, max_keep_ckpts=3,
                                      save_best='acc/top1'))

@@ -61,9 +61,3 @@ test_dataloader = dict(dataset=dict(
     ann_file=ann_file_val, data_prefix=dict(video=data_root),
     num_classes=num_classes, pipeline=test_pipeline))
 train_cfg = dict(max_epochs=epochs)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
-         end=5, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=epochs - 5, eta_min=1e-6,
-         by_epoch=True, begin=5, end=epochs, convert_to_iter_based=True)
-]

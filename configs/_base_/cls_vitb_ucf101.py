@@ -10,7 +10,7 @@ data_root = 'data/ucf101/videos'
 ann_file_train = 'data/ucf101/ucf101_train_split_1_videos.txt'
 ann_file_val = 'data/ucf101/ucf101_val_split_1_videos.txt'
 pretrained = 'checkpoints/videomae_vitb_ucf101_pretrain.pth'
-epochs, total_batch = 100, 64
+total_batch = 64
 
 model = dict(
     backbone=dict(init_cfg=dict(checkpoint=pretrained)),
@@ -30,10 +30,3 @@ test_dataloader = dict(dataset=dict(
     num_classes=num_classes))
 optim_wrapper = dict(optimizer=dict(lr=0.0005 * total_batch / 256))
 train_cfg = dict(max_epochs=100)
-param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-3, by_epoch=True, begin=0,
-         end=5, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=95, eta_min=1e-6,
-         by_epoch=True, begin=5, end=100,
-         convert_to_iter_based=True)
-]

@@ -62,12 +62,13 @@ optim_wrapper = dict(
     paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
                        custom_keys=dict(mask_token=dict(decay_mult=0.0),
                                         pos_embed=dict(decay_mult=0.0))))
+# the cosine ends at train_cfg.max_epochs (mmengine's default end, T_max
+# its span), so a config or --cfg-options that sets max_epochs moves it
 param_scheduler = [
     dict(type='LinearLR', start_factor=1e-4, by_epoch=True, begin=0,
          end=warmup_epochs, convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=epochs - warmup_epochs,
-         eta_min=1e-5, by_epoch=True, begin=warmup_epochs, end=epochs,
-         convert_to_iter_based=True)
+    dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True,
+         begin=warmup_epochs, convert_to_iter_based=True)
 ]
 default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=20, max_keep_ckpts=3,

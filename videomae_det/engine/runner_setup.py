@@ -62,11 +62,16 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
 
 
 def follow_max_epochs(cfg: Config, old: Optional[int]) -> None:
-    """Fit the epoch-based ``param_scheduler`` of a ``old``-epoch schedule
-    to ``train_cfg.max_epochs``: every boundary scaled in proportion
+    """Fit the epoch-based ``param_scheduler`` of an ``old``-epoch schedule
+    to a new ``train_cfg.max_epochs``: every boundary scaled in proportion
     (warm-up at least one epoch; a phase starts where the one before it
-    ends), the last one at the new end, a cosine's ``T_max`` its new span;
-    a phase left with no epochs goes."""
+    ends); a phase without ``end`` runs to the new end (mmengine's default
+    end, its own ``T_max`` its span), one with an explicit end at ``old``
+    ends at the new one; a phase left with no epochs goes.
+
+    Our configs leave the last phase's ``end`` and ``T_max`` to mmengine,
+    so a config that only sets ``max_epochs`` gets the right cosine; this
+    stretches the warm-up with it for ``--cfg-options``."""
     new = cfg.get('train_cfg', {}).get('max_epochs')
     schedulers = cfg.get('param_scheduler')
     if not old or not new or new == old or not isinstance(schedulers, list):
@@ -74,20 +79,24 @@ def follow_max_epochs(cfg: Config, old: Optional[int]) -> None:
     fitted, last_end = [], 0
     for sched in schedulers:
         end = sched.get('end')
-        if not sched.get('by_epoch', True) or end is None or end > old:
+        if not sched.get('by_epoch', True) or (end is not None and
+                                               end > old):
             fitted.append(sched)
             continue
         begin = min(max(round(sched.get('begin', 0) * new / old), last_end),
                     new)
-        end = new if end == old else min(max(round(end * new / old), 1),
-                                         new)
-        if end <= begin:
+        if end is not None:
+            end = new if end == old else min(
+                max(round(end * new / old), 1), new)
+        if (new if end is None else end) <= begin:
             continue
-        sched.update(begin=begin, end=end)
-        if 'T_max' in sched:
-            sched['T_max'] = end - begin
+        sched['begin'] = begin
+        if end is not None:
+            sched['end'] = end
+            if 'T_max' in sched:
+                sched['T_max'] = end - begin
         fitted.append(sched)
-        last_end = end
+        last_end = new if end is None else end
     cfg.param_scheduler = fitted
 
 
