@@ -113,3 +113,27 @@ def test_transformers_pin_keeps_vindlu_importable_names():
     extra = [r for r in importlib.metadata.requires('videomae_det')
              if r.startswith('transformers')]
     assert extra and '<5' in extra[0]
+
+
+def test_every_patch_is_listed_and_logged_once_at_debug_level():
+    """compat.PATCHES names each patch import applies; one debug line lists
+    them (visible with mmengine's logger at DEBUG)."""
+    import logging
+
+    from mmengine.logging import MMLogger
+
+    from videomae_det import compat
+    names = [name for name, _ in compat.PATCHES]
+    assert len(names) == 5 and any('atomic' in n for n in names)
+    logger = MMLogger.get_instance('compat_test', log_level='DEBUG')
+    records = []
+    handler = logging.Handler(level=logging.DEBUG)
+    handler.emit = records.append
+    logger.addHandler(handler)
+    try:
+        compat.apply()  # idempotent
+    finally:
+        logger.removeHandler(handler)
+    mine = [r for r in records if 'videomae_det patches' in r.getMessage()]
+    assert len(mine) == 1 and mine[0].levelno == logging.DEBUG
+    assert all(n in mine[0].getMessage() for n in names)

@@ -28,6 +28,7 @@ config does, since mmengine imports custom modules while parsing the config.
    through a plain-data reader (:mod:`videomae_det.datasets.proposals`).
 """
 import importlib.util
+import logging
 import os
 import sys
 import types
@@ -108,12 +109,37 @@ def patch_proposal_loading() -> None:
     ava.load = load_proposals
 
 
-def apply() -> None:
-    """Apply every work-around; idempotent."""
-    patch_missing_drn()
-    patch_multimodal_flag()
+def _install_safe_loading() -> None:
     from .checkpoint.safe_load import install
     install()
+
+
+def _install_atomic_save() -> None:
     from .engine.reliability import install_atomic_save
     install_atomic_save()
-    patch_proposal_loading()
+
+
+# Every patch ``import videomae_det`` applies, in order: what it changes
+# (README's table of upstream defects has a row for each).
+PATCHES = (
+    ('mmaction.models.localizers.drn: a stand-in module when the wheel '
+     'lacks it', patch_missing_drn),
+    ('mmaction.utils.dependency.WITH_MULTIMODAL off when VindLU cannot '
+     'import', patch_multimodal_flag),
+    ("mmengine's local checkpoint loading through the safe loader, and "
+     "torch's weights_only allowlist extended with the same types",
+     _install_safe_loading),
+    ("mmengine's save_checkpoint writes atomically", _install_atomic_save),
+    ("mmaction2's AVADataset reads proposal .pkl files as plain data",
+     patch_proposal_loading),
+)
+
+
+def apply() -> None:
+    """Apply every work-around in :data:`PATCHES`; idempotent. Logs one
+    debug line naming them."""
+    for _, patch in PATCHES:
+        patch()
+    from mmengine.logging import print_log
+    print_log('videomae_det patches: ' + '; '.join(
+        name for name, _ in PATCHES), logger='current', level=logging.DEBUG)

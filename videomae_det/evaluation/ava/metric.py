@@ -7,15 +7,8 @@ from mmaction.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from .frame_map import frame_map
-from .io import (
-    DETECTIONS_PER_KEYFRAME,
-    group_rows,
-    image_key,
-    read_csv,
-    read_exclusions,
-    read_label_map,
-)
+from .evaluate import evaluate
+from .io import DETECTIONS_PER_KEYFRAME, group_rows, image_key
 from .report import format_table
 
 
@@ -72,29 +65,30 @@ class AVAFrameMAP(BaseMetric):
                 scores=scores[box_i, col + 1]))
 
     def compute_metrics(self, results: list) -> dict:
-        categories, whitelist = read_label_map(self.label_file)
         if self.out_csv:
             self.write_csv(results, self.out_csv)
-        gt = read_csv(self.ann_file, whitelist)
         keys = list(dict.fromkeys(r['key'] for r in results))
         position = {k: i for i, k in enumerate(keys)}
-        det = group_rows(
-            keys,
-            np.concatenate([np.full(len(r['labels']), position[r['key']])
-                            for r in results] or [np.zeros(0, int)]),
-            np.concatenate([r['boxes'] for r in results] or
-                           [np.zeros((0, 4))]),
-            np.concatenate([r['labels'] for r in results] or
-                           [np.zeros(0, int)]),
-            np.concatenate([r['scores'] for r in results] or [np.zeros(0)]),
-            whitelist, DETECTIONS_PER_KEYFRAME)
-        result = frame_map(gt, det, [c['id'] for c in categories],
-                           read_exclusions(self.exclude_file))
-        result['categories'] = {c['id']: c['name'] for c in categories}
-        result['dropped'] = dict(detections=det.dropped_labels)
+
+        def detections(whitelist):
+            return group_rows(
+                keys,
+                np.concatenate([np.full(len(r['labels']), position[r['key']])
+                                for r in results] or [np.zeros(0, int)]),
+                np.concatenate([r['boxes'] for r in results] or
+                               [np.zeros((0, 4))]),
+                np.concatenate([r['labels'] for r in results] or
+                               [np.zeros(0, int)]),
+                np.concatenate([r['scores'] for r in results] or
+                               [np.zeros(0)]),
+                whitelist, DETECTIONS_PER_KEYFRAME)
+
+        result = evaluate(detections, self.ann_file, self.label_file,
+                          self.exclude_file)
+        result['dropped'].pop('groundtruth')  # the data set reports those
         logger = MMLogger.get_current_instance()
         logger.info('\n' + format_table(result))
-        if not len(det):
+        if not result['rows']['detections']:
             logger.warning(f'no detection scored above action_thr='
                            f'{self.action_thr}: mAP is 0')
         # per-class APs beside the mean (classes without groundtruth have
