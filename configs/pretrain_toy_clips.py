@@ -14,8 +14,7 @@ model = dict(
                             num_heads=3),
                   img_size=img_size, num_frames=num_frames, patch_size=8),
     decoder=dict(embed_dims=64, num_layers=2, num_heads=2),
-    norm_target=False,
-    data_preprocessor=dict(patch_size=8))
+    norm_target=False)
 train_pipeline = [
     dict(type='DecodeClips', clip_len=num_frames, frame_interval=4,
          num_clips=2, short_side=80),

@@ -11,7 +11,6 @@ num_frames, img_size = 8, 64
 
 model = dict(
     backbone=dict(img_size=img_size, num_frames=num_frames, patch_size=8),
-    data_preprocessor=dict(patch_size=8),
     norm_target=True)
 train_pipeline = [
     dict(type='DecodeClips', clip_len=num_frames, frame_interval=2,

@@ -207,3 +207,25 @@ def test_lr_follows_the_official_rule():
     ssv2 = Config.fromfile(str(ROOT / 'configs' / 'pretrain_vitb_ssv2.py'))
     pipeline = ssv2.train_dataloader.dataset.pipeline
     assert pipeline[0].frame_interval == 2 and pipeline[1].flip_ratio == 0
+
+
+def test_preprocessor_takes_the_backbones_cube():
+    """The masks are drawn on the backbone's token grid (8-px patches here,
+    no patch size in the preprocessor's config); a different cube given to
+    the preprocessor is an error naming both keys."""
+    from videomae_det.engine.runner_setup import ConfigError
+    backbone = dict(type='VideoMAE', arch=dict(embed_dims=32, num_layers=1,
+                                               num_heads=2),
+                    img_size=32, num_frames=4, patch_size=8)
+    model = MODELS.build(dict(type='VideoMAEPretrainer', backbone=backbone,
+                              decoder=dict(embed_dims=16, num_heads=2)))
+    clips = [torch.randint(0, 255, (3, 4, 32, 32), dtype=torch.uint8)]
+    data = model.data_preprocessor(dict(inputs=clips, data_samples=None))
+    assert data['mask'].shape == (1, 2 * 4 * 4)
+    with pytest.raises(ConfigError, match='model.data_preprocessor.'
+                       'patch_size=16 but model.backbone.patch_size=8'):
+        MODELS.build(dict(type='VideoMAEPretrainer', backbone=backbone,
+                          decoder=dict(embed_dims=16, num_heads=2),
+                          data_preprocessor=dict(
+                              type='MaskedVideoDataPreprocessor',
+                              patch_size=16)))

@@ -59,10 +59,7 @@ def main() -> None:
     batch = model.data_preprocessor(
         dict(inputs=[data['inputs']], data_samples=[data['data_samples']]))
     inputs = batch['inputs']
-    pre = model.data_preprocessor
-    grid = (inputs.shape[2] // pre.tubelet_size,
-            inputs.shape[3] // pre.patch_size,
-            inputs.shape[4] // pre.patch_size)
+    grid = model.backbone.patch_embed.grid(inputs.shape)
     rows = []
     gen = torch.Generator().manual_seed(args.seed)
     for ratio in args.ratios:

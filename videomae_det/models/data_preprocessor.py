@@ -25,19 +25,23 @@ class MaskedVideoDataPreprocessor(ActionDataPreprocessor):
         mask_ratio: Fraction of tokens hidden (0.9).
         decoder_mask_ratio: If set, reconstruct only this fraction of the
             hidden tokens (VideoMAE V2); None reconstructs all.
-        patch_size, tubelet_size: Must match the backbone's cube.
+        patch_size, tubelet_size: Leave unset: ``VideoMAEPretrainer`` gives
+            its preprocessor the backbone's token grid; if set they are
+            checked against the backbone's cube (an error naming both).
         seed: Base seed of the mask generator.
     """
 
     def __init__(self, mask_type: str = 'tube', mask_ratio: float = 0.9,
                  decoder_mask_ratio: Optional[float] = None,
-                 patch_size: int = 16, tubelet_size: int = 2, seed: int = 0,
+                 patch_size: Optional[int] = None,
+                 tubelet_size: Optional[int] = None, seed: int = 0,
                  **kwargs) -> None:
         kwargs.setdefault('format_shape', 'NCTHW')
         super().__init__(**kwargs)
         self.mask_type, self.mask_ratio = mask_type, mask_ratio
         self.decoder_mask_ratio = decoder_mask_ratio
         self.patch_size, self.tubelet_size = patch_size, tubelet_size
+        self.token_grid = None  # set by the pre-trainer: the backbone's
         self.seed = seed
         self.register_buffer('step', torch.zeros((), dtype=torch.long))
 
@@ -60,9 +64,11 @@ class MaskedVideoDataPreprocessor(ActionDataPreprocessor):
                 data['data_samples'] = [
                     s.clone() for s in data['data_samples'] for _ in range(k)
                 ]
-        t, h, w = inputs.shape[-3:]
-        grid = (t // self.tubelet_size, h // self.patch_size,
-                w // self.patch_size)
+        if self.token_grid is None:
+            raise RuntimeError('MaskedVideoDataPreprocessor draws masks on '
+                               "its model's token grid: use it inside "
+                               'VideoMAEPretrainer')
+        grid = self.token_grid(inputs.shape)
         gen = self.generator()
         mask = make_mask(self.mask_type, inputs.shape[0], grid,
                          self.mask_ratio, gen, inputs.device)

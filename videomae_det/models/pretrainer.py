@@ -128,6 +128,7 @@ class VideoMAEPretrainer(BaseModel):
         self.backbone = MODELS.build(dict(backbone, out_type='tokens'))
         enc_dims = self.backbone.embed_dims
         self.tubelet, self.patch = self.backbone.patch_embed.cube[:2]
+        self._tell_preprocessor()
         channels = self.backbone.patch_embed.proj.in_channels
         dec = dict(DECODER_SETTINGS.get(enc_dims, {}), num_layers=4)
         dec.update(decoder or {})
@@ -143,6 +144,23 @@ class VideoMAEPretrainer(BaseModel):
             channels * self.tubelet * self.patch**2,
             dec.get('mlp_ratio', 4.), with_cp=self.backbone.with_cp)
         self.norm_target = norm_target
+
+    def _tell_preprocessor(self) -> None:
+        """The masks are drawn on the backbone's token grid; a cube set in
+        the preprocessor's config must be the backbone's."""
+        pre = self.data_preprocessor
+        if not hasattr(pre, 'token_grid'):
+            return
+        for key, given, own in (('patch_size', pre.patch_size, self.patch),
+                                ('tubelet_size', pre.tubelet_size,
+                                 self.tubelet)):
+            if given is not None and given != own:
+                from ..engine.runner_setup import ConfigError
+                raise ConfigError(
+                    f'model.data_preprocessor.{key}={given} but '
+                    f'model.backbone.{key}={own}: leave it out of the '
+                    'preprocessor (it takes the backbone\'s)')
+        pre.token_grid = self.backbone.patch_embed.grid
 
     def init_weights(self) -> None:
         """The official initialisation: xavier-uniform linears in the
