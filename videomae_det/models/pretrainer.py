@@ -17,7 +17,7 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModel
 from torch import Tensor, nn
 
-from .backbones.videomae import Block, sinusoid_table
+from .backbones.videomae import Block, run_block, sinusoid_table
 
 # decoder width / heads per encoder width, as the official code
 DECODER_SETTINGS = {
@@ -57,12 +57,27 @@ def unpatchify(cubes: Tensor, grid: Sequence[int], tubelet: int,
     return x.reshape(B, -1, t * tubelet, h * patch, w * patch)
 
 
+def cube_stats(cubes: Tensor):
+    """Per cube and channel mean and unbiased std over the cube's pixels:
+    ``(..., P, C)`` -> two ``(..., 1, C)``."""
+    return (cubes.mean(dim=-2, keepdim=True),
+            cubes.var(dim=-2, unbiased=True, keepdim=True).sqrt())
+
+
 def normalise_cubes(cubes: Tensor, eps: float = 1e-6) -> Tensor:
     """Per cube and channel: subtract the mean, divide by the unbiased std
     plus ``eps`` (the official target). ``(B, N, P, C)`` -> same."""
-    mean = cubes.mean(dim=-2, keepdim=True)
-    std = cubes.var(dim=-2, unbiased=True, keepdim=True).sqrt()
+    mean, std = cube_stats(cubes)
     return (cubes - mean) / (std + eps)
+
+
+def denormalise_cubes(pred: Tensor, like: Tensor,
+                      eps: float = 1e-6) -> Tensor:
+    """The inverse of :func:`normalise_cubes` with the statistics of the
+    cubes ``like`` (e.g. a prediction of normalised cubes back to pixels
+    with the true cubes' statistics)."""
+    mean, std = cube_stats(like)
+    return pred * (std + eps) + mean
 
 
 class VideoMAEDecoder(nn.Module):
@@ -87,11 +102,7 @@ class VideoMAEDecoder(nn.Module):
         """x: ``(B, N, D)``; returns the head on the last ``num_out``
         tokens, ``(B, num_out, out_dims)``."""
         for blk in self.blocks:
-            if self.with_cp and self.training and x.requires_grad:
-                x = torch.utils.checkpoint.checkpoint(blk, x,
-                                                      use_reentrant=False)
-            else:
-                x = blk(x)
+            x = run_block(blk, x, checkpoint=self.with_cp and self.training)
         return self.head(self.norm(x[:, -num_out:]))
 
 

@@ -9,7 +9,7 @@ from typing import Dict, Sequence
 import torch
 from torch import Tensor
 
-from ..models.pretrainer import patchify, unpatchify
+from ..models.pretrainer import denormalise_cubes, patchify, unpatchify
 
 
 @torch.no_grad()
@@ -33,9 +33,7 @@ def reconstruction_views(model, inputs: Tensor, mask: Tensor
     out = model.reconstruct(inputs, mask)
     pred = out['pred'].float().reshape(-1, *cubes.shape[2:])
     if model.norm_target:  # back to pixels with the true cubes' statistics
-        true = cubes[mask]
-        std = true.var(dim=-2, unbiased=True, keepdim=True).sqrt()
-        pred = pred * (std + 1e-6) + true.mean(dim=-2, keepdim=True)
+        pred = denormalise_cubes(pred, cubes[mask])
     masked, recon = cubes.clone(), cubes.clone()
     masked[mask] = 0.5
     recon[mask] = pred

@@ -215,6 +215,14 @@ class Block(nn.Module):
         return x if drop is None else (x, index, state)
 
 
+def run_block(blk: nn.Module, x: Tensor, *args, checkpoint: bool = False):
+    """``blk(x, *args)``; with ``checkpoint`` (and a gradient to keep) its
+    activations are recomputed in the backward pass instead of stored."""
+    if checkpoint and x.requires_grad:
+        return cp.checkpoint(blk, x, *args, use_reentrant=False)
+    return blk(x, *args)
+
+
 @MODELS.register_module()
 class VideoMAE(BaseModule):
     """VideoMAE ViT backbone (Tong et al., NeurIPS 2022).
@@ -395,9 +403,8 @@ class VideoMAE(BaseModule):
         return x
 
     def _block(self, blk: Block, x: Tensor, *drop):
-        if self.with_cp and self.training and x.requires_grad:
-            return cp.checkpoint(blk, x, *drop, use_reentrant=False)
-        return blk(x, *drop)
+        return run_block(blk, x, *drop,
+                         checkpoint=self.with_cp and self.training)
 
     def _blocks_with_dropout(self, x: Tensor, grid: Tuple[int, int, int]
                              ) -> Tensor:
