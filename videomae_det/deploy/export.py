@@ -183,11 +183,3 @@ def quantize(onnx_file: str, out: str) -> str:
     quantize_dynamic(onnx_file, out, op_types_to_quantize=['MatMul', 'Gemm'],
                      weight_type=QuantType.QInt8)
     return out
-
-
-def read_metadata(onnx_file: str) -> Dict[str, str]:
-    """Our metadata keys of an exported model (without the prefix)."""
-    import onnx
-    model = onnx.load(onnx_file, load_external_data=False)
-    return {p.key[len(META):]: p.value for p in model.metadata_props
-            if p.key.startswith(META)}

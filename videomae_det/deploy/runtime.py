@@ -3,17 +3,15 @@ mmengine model, so that ``tools/test.py --backend onnxruntime`` evaluates an
 ONNX file with the config's data pipeline, preprocessor and metric."""
 import json
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Optional
 
-import numpy as np
 import torch
 from mmaction.registry import MODELS
 from mmengine.model import BaseModel
 from torch import Tensor
 
 from ..errors import InputError
-
-META = 'videomae_det.'
+from .export import META
 
 
 def _session(onnx_file: str, device: str = 'cpu', threads: int = 0):
@@ -154,11 +152,3 @@ class ONNXDetector(BaseModel):
             result.scores = score  # the graph's, already activated
             ds.pred_instances = result
         return data_samples
-
-
-def scores_of(model: OrtModel, clip: Tensor, boxes: Sequence) -> np.ndarray:
-    """Action scores ``(N, num_classes - 1)`` of ``boxes`` (input pixels)
-    in one preprocessed clip ``(1, 3, T, H, W)``."""
-    boxes = torch.as_tensor(np.asarray(boxes, np.float32)).reshape(-1, 4)
-    rois = torch.cat([boxes.new_zeros(len(boxes), 1), boxes], 1)
-    return model(clip, rois)[:, 1:].numpy()
