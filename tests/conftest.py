@@ -20,6 +20,25 @@ def run_python(args, cwd=ROOT, env=None, timeout=600, check=True):
     return result
 
 
+def dist_train(config, work_dir, *args, cwd=ROOT, ranks=2):
+    """``tools/dist_train.sh CONFIG 2`` (torchrun, gloo on the CPU) with
+    ``tests/helpers`` importable (its record hooks); the finished process,
+    asserted successful."""
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(port),
+               PYTHONPATH=os.pathsep.join(
+                   [str(ROOT), str(ROOT / 'tests' / 'helpers')]))
+    result = subprocess.run(
+        ['bash', str(ROOT / 'tools' / 'dist_train.sh'), str(config),
+         str(ranks), '--work-dir', str(work_dir), *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-6000:]
+    return result
+
+
 @pytest.fixture(scope='session')
 def clips():
     from videomae_det.utils import sample_videos

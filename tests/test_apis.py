@@ -19,6 +19,7 @@ from videomae_det.apis import (
     KeyframeClips,
     VideoError,
 )
+from videomae_det_core.errors import InputError
 
 CONFIG = str(ROOT / 'configs' / 'ava_toy_vit-tiny_video.py')
 
@@ -178,7 +179,7 @@ def test_boxes_from_an_mmdet_detector_flow_through_scoring(
     assert len(results) == 5 and boxes
     assert all(0 <= v <= 1 for p in boxes for v in p['box'])
     assert all(len(p['scores']) == 5 and p['actions'] for p in boxes)
-    with pytest.raises(videomae_det.errors.InputError,
+    with pytest.raises(InputError,
                        match='needs --det-checkpoint'):
         MMDetPeople(str(tmp_path / 'retina.py'), None)
 

@@ -58,7 +58,7 @@ def test_tied_scores_break_as_numpy_argsort_reversed(tmp_path):
 def test_ties_straddling_tp_and_fp_give_the_map_range(tmp_path, capsys):
     """Same file: AP 0.5 by numpy's order, 0.5 to 1 over the tie orders,
     in the table and the JSON; untied classes report no range."""
-    from videomae_det.evaluation.ava.report import format_table, to_json
+    from videomae_det_core.ava.report import format_table, to_json
     p = write(tmp_path, [gt('vidA', 902, BOX, 1), gt('vidA', 902, BOX, 2)],
               [det('vidA', 902, BOX, 1, 0.5), det('vidB', 902, BOX, 1, 0.5),
                det('vidA', 902, BOX, 2, 0.9), det('vidB', 902, BOX, 2, 0.8),
@@ -78,7 +78,7 @@ def test_ties_range_brackets_the_official_ap_on_random_inputs():
     """Many ties: the official AP always lies inside the range."""
     import numpy as np
 
-    from videomae_det.evaluation.ava.frame_map import (
+    from videomae_det_core.ava.frame_map import (
         average_precision,
         tie_range,
     )
@@ -165,7 +165,7 @@ def test_unknown_action_ids_are_ignored_and_counted(tmp_path):
     assert result['dropped'] == dict(groundtruth={80: 1},
                                      detections={99: 1})
     assert result['per_class'][1] == 1.0
-    from videomae_det.evaluation.ava.report import format_table
+    from videomae_det_core.ava.report import format_table
     result['categories'] = {}
     table = format_table(result)
     assert 'ignored 1 groundtruth row(s) with action ids not in the label ' \

@@ -18,9 +18,9 @@ from mmaction.utils import register_all_modules
 from conftest import ROOT, run_python
 from videomae_det.datasets import VideoListError
 from videomae_det.datasets.bad_samples import SampleLoadError
-from videomae_det.datasets.proposals import read_proposals
 from videomae_det.evaluation.ava import AVAFormatError, read_label_map
-from videomae_det.evaluation.ava.io import read_csv
+from videomae_det_core.ava.io import read_csv
+from videomae_det_core.proposals import read_proposals
 
 register_all_modules()
 PIPELINE = [dict(type='DecordInit', num_threads=1),

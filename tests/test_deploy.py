@@ -11,6 +11,7 @@ import torch
 
 import videomae_det  # noqa: F401
 from conftest import ROOT, run_python
+from videomae_det_core.errors import InputError
 
 onnx = pytest.importorskip('onnx')
 pytest.importorskip('onnxruntime')
@@ -58,7 +59,7 @@ def test_detector_equals_pytorch_with_1_and_7_boxes(tmp_path, toy_detector,
     assert graph.task == 'detection' and graph.clip_shape == (3, *shape)
     clip, rois = ex.sample_inputs('detection', shape, 1, 1, seed=5)
     assert graph(clip, rois).shape == (1, 6)
-    with pytest.raises(videomae_det.errors.InputError, match='--shape'):
+    with pytest.raises(InputError, match='--shape'):
         graph(torch.zeros(1, 3, 8, 96, 112), rois)
 
 

@@ -267,3 +267,14 @@ def test_video_mode_streams_each_frame_once(toy_ava_root):
     frames = sum(len(decord.VideoReader(v + '.mp4')) for v in videos)
     assert len(videos) >= 2 and stream.decoded <= frames
     assert seek.decoded == 8 * len(dataset) or seek.decoded > stream.decoded
+    # video_start: the file starts a second before the segment (a whole
+    # movie read from 0 is the same rule): every frame is read one second
+    # later in the file
+    info = sample(dataset.get_data_info(0))
+    early = AVAVideoDecode(video_start=info['timestamp_start'] - 1,
+                           stream=False)(copy.deepcopy(info))['imgs']
+    later = copy.deepcopy(info)
+    later['frame_inds'] = np.asarray(info['frame_inds']) + info['fps']
+    assert np.array_equal(np.stack(early), np.stack(seek(later)['imgs']))
+    assert not np.array_equal(np.stack(early),
+                              np.stack(seek(copy.deepcopy(info))['imgs']))

@@ -62,6 +62,30 @@ def test_decoder_mask_is_subset_of_hidden():
     assert (dec.sum(1) == round(0.5 * int(mask[0].sum()))).all()
 
 
+def test_decoder_and_encoder_place_tokens_alike_at_any_size():
+    """The decoder's table is the official flat sinusoid at the nominal
+    size; elsewhere it follows the encoder's rule (the nominal table
+    resampled), not a flat table over the new token count."""
+    from videomae_det.checkpoint.adapt import resample_pos_embed
+    from videomae_det.models.backbones.videomae import sinusoid_table
+    model = MODELS.build(TINY)
+    nominal = model.backbone.grid_size  # (2, 2, 2)
+    torch.testing.assert_close(model.decoder_pos_table((4, 32, 32), 32),
+                               sinusoid_table(8, 32), rtol=0, atol=0)
+    table = model.decoder_pos_table((4, 48, 64), 32)
+    assert table.shape == (1, 2 * 3 * 4, 32)
+    torch.testing.assert_close(table, resample_pos_embed(
+        sinusoid_table(8, 32), nominal, (2, 3, 4)))
+    assert not torch.allclose(table, sinusoid_table(24, 32))
+    # the encoder's fixed table at the same grid: the same rule, own width
+    torch.testing.assert_close(
+        model.backbone.position_embedding((2, 3, 4)),
+        resample_pos_embed(sinusoid_table(8, 64), nominal, (2, 3, 4)))
+    x = torch.randn(2, 3, 4, 48, 64)
+    mask = make_mask('tube', 2, (2, 3, 4), 0.75, gen())
+    assert model.reconstruct(x, mask)['pred'].shape == (2, 18, 2 * 16 * 16 * 3)
+
+
 def test_patchify_layout_and_inverse():
     """Cube pixels run (t, h, w) then channel; tokens run (t, h, w)."""
     v = torch.arange(2 * 3 * 4 * 32 * 48, dtype=torch.float).reshape(
@@ -173,7 +197,9 @@ def test_loss_and_predict_modes():
         model(x, mode='tensor', mask=mask, decode_mask=~mask)
 
 
-CONFIGS = sorted(glob.glob(str(ROOT / 'configs' / 'pretrain_vit*.py')))
+# the DDP recipes (the FSDP ones are tested in test_fsdp.py)
+CONFIGS = sorted(glob.glob(str(ROOT / 'configs' /
+                             'pretrain_vit[sblh]_*[0-9].py')))
 
 
 @pytest.mark.parametrize('path', CONFIGS, ids=lambda p: p.split('/')[-1])

@@ -3,14 +3,13 @@ import json
 import os
 import pickle
 import re
-import socket
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
-from conftest import ROOT, data_options, run_python
+from conftest import ROOT, data_options, dist_train, run_python
 
 CONFIG = str(ROOT / 'configs' / 'cls_sample-clips_vit-tiny.py')
 
@@ -113,12 +112,6 @@ def test_auto_scale_lr_flag(tmp_path, ann_file):
            'is 2. Scaling the original LR by 0.5.' in log
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def test_torchrun_two_cpu_processes_keep_identical_weights(tmp_path,
                                                            ann_file):
     """tools/dist_train.sh starts 2 ranks with torchrun (gloo); after a few
@@ -129,17 +122,8 @@ def test_torchrun_two_cpu_processes_keep_identical_weights(tmp_path,
         "custom_imports = dict(imports=['videomae_det', "
         "'rank_weights_hook'])\n"
         "custom_hooks = [dict(type='RankWeightsHook')]\n")
-    import subprocess
-    import sys
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()),
-               PYTHONPATH=os.pathsep.join(
-                   [str(ROOT), str(ROOT / 'tests' / 'helpers')]))
-    result = subprocess.run(
-        ['bash', str(ROOT / 'tools' / 'dist_train.sh'), str(config), '2',
-         '--work-dir', str(tmp_path), '--cfg-options',
-         *data_options(ann_file), 'train_cfg.max_epochs=1'],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stderr[-5000:]
+    result = dist_train(config, tmp_path, '--cfg-options',
+                        *data_options(ann_file), 'train_cfg.max_epochs=1')
     assert 'Distributed training: True' in result.stdout + result.stderr
     state = {
         f'{tag}{r}': torch.load(tmp_path / f'{tag}_rank{r}.pth')
@@ -377,3 +361,40 @@ def test_seed_summary_of_maps_and_of_recognizer_dumps(tmp_path, capsys):
     assert 'b top-1: 0.5000' in capsys.readouterr().out
     assert main([f'c={tmp_path}/none*.json']) == 1
     assert 'no file matches' in capsys.readouterr().err
+
+
+LIGHT_TOOLS = ['tools/eval_ava.py', 'tools/data/ava/check_annotations.py',
+               'tools/data/ava/cut_segments.py',
+               'tools/data/ava/extract_frames.py',
+               'tools/data/make_toy_ava.py', 'tools/data/make_toy_cls.py',
+               'tools/data/sample_clips.py', 'tools/analysis/seed_summary.py']
+
+
+@pytest.mark.parametrize('tool', LIGHT_TOOLS)
+def test_csv_and_data_tools_do_not_import_torch(tool):
+    """Evaluating CSVs and preparing data need numpy (and decord, OpenCV),
+    not the deep-learning stack: these tools start without torch."""
+    code = ('import runpy, sys\n'
+            'sys.argv = [sys.argv[1], "--help"]\n'
+            'try:\n'
+            '    runpy.run_path(sys.argv[0], run_name="__main__")\n'
+            'except SystemExit:\n'
+            '    pass\n'
+            'print(sorted(m for m in ("torch", "mmengine", "mmaction", '
+            '"mmdet", "mmcv", "videomae_det") if m in sys.modules))\n')
+    result = run_python(['-c', code, str(ROOT / tool)])
+    assert result.stdout.strip().splitlines()[-1] == '[]'
+
+
+def test_data_tools_progress_bar_prints_every_tenth_off_a_terminal():
+    import io
+
+    from videomae_det_core.progress import ProgressBar
+    out = io.StringIO()
+    bar = ProgressBar(25, file=out)
+    for _ in range(25):
+        bar.update()
+    lines = out.getvalue().splitlines()
+    assert [line.split(',')[0] for line in lines] == [
+        f'{n}/25' for n in (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 25)]
+    assert 'ETA 0 s' in lines[-1]

@@ -41,7 +41,7 @@ from videomae_det.apis import (
     ResultWriter,
     plot_timeline,
 )
-from videomae_det.errors import exit_code
+from videomae_det_core.errors import exit_code
 
 OUTPUTS = dict(out_video='annotated.mp4', out_json='actions.json',
                out_csv='actions.csv', out_timeline='timeline.png')

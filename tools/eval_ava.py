@@ -14,8 +14,8 @@ import argparse
 import sys
 import time
 
-from videomae_det.evaluation.ava import AVAFormatError, evaluate_files
-from videomae_det.evaluation.ava.report import (
+from videomae_det_core.ava import AVAFormatError, evaluate_files
+from videomae_det_core.ava.report import (
     format_table,
     plot_per_class,
     write_json,

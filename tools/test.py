@@ -15,15 +15,14 @@ import sys
 from mmengine.config import DictAction
 
 import videomae_det  # noqa: F401  registers modules, applies compat fixes
-from videomae_det.engine import CheckedRunner
 from videomae_det.engine.runner_setup import (
     adapt_to_device,
+    build_runner,
     close_distributed,
-    init_cpu_distributed,
     load_config,
     set_local_rank,
 )
-from videomae_det.errors import InputError, exit_code
+from videomae_det_core.errors import InputError, exit_code
 
 ALLOW_PARTIAL_HELP = (
     'test a checkpoint that does not fit the config: load the weights that '
@@ -107,8 +106,7 @@ def run(args: argparse.Namespace) -> None:
             type='ShowPredictionsHook', out_dir=args.show_dir,
             label_file=dataset.label_file, num=args.show_num,
             custom_classes=dataset.get('custom_classes'))]
-    init_cpu_distributed(cfg)
-    runner = CheckedRunner.from_cfg(
+    runner = build_runner(
         cfg, 'partial' if args.allow_partial else 'exact')
     runner.test()
     close_distributed()

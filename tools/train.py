@@ -10,15 +10,14 @@ import sys
 from mmengine.config import DictAction
 
 import videomae_det  # noqa: F401  registers modules, applies compat fixes
-from videomae_det.engine import CheckedRunner
 from videomae_det.engine.runner_setup import (
+    build_runner,
     close_distributed,
     enable_amp,
-    init_cpu_distributed,
     load_config,
     set_local_rank,
 )
-from videomae_det.errors import exit_code
+from videomae_det_core.errors import exit_code
 
 ALLOW_PARTIAL_HELP = (
     'load_from: load the weights that fit and start the rest from random '
@@ -89,8 +88,7 @@ def run(args: argparse.Namespace) -> None:
             randomness['seed'] = args.seed
         randomness['deterministic'] = args.deterministic
         randomness['diff_rank_seed'] = args.diff_rank_seed
-    init_cpu_distributed(cfg)
-    runner = CheckedRunner.from_cfg(
+    runner = build_runner(
         cfg, 'partial' if args.allow_partial else 'finetune')
     runner.train()
     close_distributed()

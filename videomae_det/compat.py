@@ -25,7 +25,7 @@ config does, since mmengine imports custom modules while parsing the config.
    mid-write leaves a truncated file) and mmaction2's ``AVADataset``
    unpickles proposals with plain ``pickle``: checkpoints are written
    atomically (:mod:`videomae_det.engine.reliability`) and proposals go
-   through a plain-data reader (:mod:`videomae_det.datasets.proposals`).
+   through a plain-data reader (:mod:`videomae_det_core.proposals`).
 """
 import importlib.util
 import logging
@@ -100,7 +100,7 @@ def patch_proposal_loading() -> None:
     import mmaction.datasets.ava_dataset as ava
     from mmengine.fileio import load
 
-    from .datasets.proposals import read_proposals
+    from videomae_det_core.proposals import read_proposals
 
     def load_proposals(path, *args, **kwargs):
         if str(path).endswith('.pkl') and not args and not kwargs:

@@ -11,8 +11,8 @@ message lists the keys there are), 2 usage.
 import argparse
 import sys
 
-from videomae_det.errors import exit_code
 from videomae_det.visualization.curves import plot_curves, train_time
+from videomae_det_core.errors import exit_code
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -25,9 +25,9 @@ from videomae_det.apis import (
     HOGPeople,
     KeyframeTracker,
 )
-from videomae_det.errors import exit_code
-from videomae_det.evaluation.ava.io import read_rows
 from videomae_det.evaluation.tracks import box_and_track_metrics
+from videomae_det_core.ava.io import read_rows
+from videomae_det_core.errors import exit_code
 
 
 def groundtruth(path: str) -> dict:

@@ -13,8 +13,8 @@ import argparse
 import glob
 import sys
 
-from videomae_det.errors import InputError, exit_code
-from videomae_det.evaluation.ava.report import seed_summary
+from videomae_det_core.ava.report import seed_summary
+from videomae_det_core.errors import InputError, exit_code
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -32,6 +32,8 @@ import pickle
 import cv2
 import numpy as np
 
+from videomae_det_core.ava.io import image_key
+
 ACTIONS = {  # id: (name, how often an actor does it)
     1: ('sway left-right', 0.5),
     2: ('bounce up-down', 0.5),
@@ -154,7 +156,7 @@ def write_split(out: str, split: str, videos: dict,
                 boxes.append(box)
                 ann += [(vid, ts, *box.round(3), label, pid)
                         for label in actor['labels']]
-            key = f'{vid},{ts:04d}'
+            key = image_key(vid, ts)
             jitter = [b + rng.normal(0, 0.02, 4) for b in boxes]
             false = [np.sort(rng.uniform(0, 1, (2, 2)), 0).T.reshape(-1)
                      [[0, 2, 1, 3]] for _ in range(rng.integers(0, 2))]
@@ -168,7 +170,7 @@ def write_split(out: str, split: str, videos: dict,
     with open(osp.join(anno, f'toy_dense_proposals_{split}.pkl'),
               'wb') as f:
         pickle.dump(proposals, f)
-    excluded = [f'{next(iter(videos))},{KEYFRAMES[-1]:04d}\n']
+    excluded = [image_key(next(iter(videos)), KEYFRAMES[-1]) + '\n']
     with open(osp.join(anno, f'toy_{split}_excluded_timestamps.csv'),
               'w') as f:
         f.writelines(excluded)
@@ -188,7 +190,7 @@ def main() -> None:
     for sub in ('videos', 'rawframes', 'annotations'):
         os.makedirs(osp.join(out, sub), exist_ok=True)
     videos = {}
-    from mmengine.utils import ProgressBar
+    from videomae_det_core.progress import ProgressBar
     bar = ProgressBar(args.videos)
     for i in range(args.videos):
         vid = f'toy-{i:03d}_{args.seed}'

@@ -100,7 +100,7 @@ def main() -> None:
     parser.add_argument('--unlabelled', type=int, default=0,
                         help='extra clips for the pre-training list only')
     args = parser.parse_args()
-    from mmengine.utils import ProgressBar
+    from videomae_det_core.progress import ProgressBar
     rng = np.random.default_rng(args.seed)
     os.makedirs(osp.join(args.out_dir, 'videos'), exist_ok=True)
     n_val = max(1, round(args.per_class * args.val_fraction))

@@ -8,7 +8,7 @@ label per clip, for the toy configs and tests.
 import argparse
 import os
 
-from videomae_det.utils import sample_videos
+from videomae_det_core.sample_videos import sample_videos
 
 
 def write_clip_list(out_dir: str) -> str:

@@ -22,7 +22,7 @@ import sys
 
 import videomae_det  # noqa: F401  registers modules, applies compat fixes
 from videomae_det.deploy import export as ex
-from videomae_det.errors import InputError, exit_code
+from videomae_det_core.errors import InputError, exit_code
 
 
 def parse_args(argv=None) -> argparse.Namespace:

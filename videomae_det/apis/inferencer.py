@@ -18,10 +18,11 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.infer import BaseInferencer
 
+from videomae_det_core.ava.io import read_label_map
+from videomae_det_core.errors import InputError
+
 from ..checkpoint.fit import fit_checkpoint
 from ..engine.precision import keep_fp32
-from ..errors import InputError
-from ..evaluation.ava.io import read_label_map
 from .keyframes import FrameStream, KeyframeClips
 from .people import BoxesFile
 from .tracking import KeyframeTracker

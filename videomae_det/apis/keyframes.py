@@ -22,7 +22,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 import numpy as np
 from mmengine.dataset import Compose
 
-from ..errors import InputError
+from videomae_det_core.errors import InputError
 
 DECODE_STEPS = ('RawFrameDecode', 'AVAVideoDecode', 'DecordDecode')
 FRAME_STEPS = ('Resize',)  # deterministic, frame by frame

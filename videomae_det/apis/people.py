@@ -12,7 +12,7 @@ from typing import Dict, Optional
 import numpy as np
 from mmengine.registry import DefaultScope
 
-from ..errors import InputError
+from videomae_det_core.errors import InputError
 
 
 class BoxesError(InputError, ValueError):
@@ -89,7 +89,8 @@ class BoxesFile:
         return {k: np.stack(v) for k, v in rows.items()}
 
     def _read_pickle(self, path: str, video: str) -> Dict[int, np.ndarray]:
-        from ..datasets.proposals import load_plain
+        from videomae_det_core.proposals import load_plain
+
         from ..evaluation.ava import AVAFormatError
         try:
             data = load_plain(path)

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from mmengine.logging import print_log
 from torch import Tensor
 
-from ..errors import InputError
+from videomae_det_core.errors import InputError
 
 
 class AdaptationError(InputError, ValueError):

@@ -18,7 +18,8 @@ from typing import Dict, List, Tuple
 import torch
 from mmengine.logging import print_log
 
-from ..errors import InputError
+from videomae_det_core.errors import InputError
+
 from .formats import unwrap
 from .safe_load import load_from_safe_local
 

@@ -16,7 +16,8 @@ from typing import Dict, Optional, Tuple
 
 from mmengine.logging import print_log
 
-from ..errors import InputError
+from videomae_det_core.errors import InputError
+
 from .hf import (
     StateDict,
     convert_hf_backbone,

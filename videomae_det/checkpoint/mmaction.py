@@ -26,11 +26,11 @@ def rename_keys(state_dict: Dict[str, Tensor], table: List[Tuple[str, str]],
 
 def convert_mmaction_backbone(state_dict: Dict[str, Tensor]
                               ) -> Dict[str, Tensor]:
-    """mmaction2 ``VisionTransformer`` -> ``VideoMAE``; its fixed sinusoid
-    ``pos_embed`` is dropped (``VideoMAE`` computes the same table)."""
-    out = rename_keys(state_dict, MMACTION_RENAMES)
-    out.pop('pos_embed', None)
-    return out
+    """mmaction2 ``VisionTransformer`` -> ``VideoMAE``. Its ``pos_embed``
+    is kept: loading drops a fixed sinusoid table and fits a learned one
+    (the one rule, in :func:`~videomae_det.checkpoint.adapt.adapt_state_dict`).
+    """
+    return rename_keys(state_dict, MMACTION_RENAMES)
 
 
 def to_mmaction_backbone(state_dict: Dict[str, Tensor]) -> Dict[str, Tensor]:

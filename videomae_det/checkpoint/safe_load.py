@@ -15,35 +15,21 @@ files (see :mod:`videomae_det.compat`).
 """
 import os
 import pickle
-from typing import Any, Callable, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Set, Union
 
-import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
 
-from ..errors import InputError
+from videomae_det_core.errors import InputError
+from videomae_det_core.plain_pickle import (
+    NUMPY_NAMES,
+    numpy_globals,
+    pickle_name,
+)
 
 
 class UnsafeCheckpointError(InputError, pickle.UnpicklingError):
     """A checkpoint asked to import a global outside the allowlist."""
-
-
-def _numpy_globals() -> List[Any]:
-    """numpy's pickle reconstructors and every concrete dtype class.
-
-    numpy 2 pickles arrays through ``numpy._core`` and numpy 1 through
-    ``numpy.core``; both names are allowed so old checkpoints load too.
-    """
-    import numpy.dtypes
-    found = [np.ndarray, np.dtype]
-    for mod in ('numpy._core.multiarray', 'numpy.core.multiarray'):
-        try:
-            multiarray = __import__(mod, fromlist=['_reconstruct'])
-        except ImportError:
-            continue
-        found += [multiarray._reconstruct, multiarray.scalar]
-    found += [getattr(numpy.dtypes, name) for name in numpy.dtypes.__all__]
-    return found
 
 
 _HISTORY_METHODS = ('min', 'max', 'current', 'mean')
@@ -60,22 +46,24 @@ def _history_buffer_getattr(obj: Any, name: str) -> Any:
     if obj is HistoryBuffer and (name in _HISTORY_METHODS or callable(
             HistoryBuffer._statistics_methods.get(name))):
         return getattr(obj, name)
+    if name in NESTED_CLASSES.get(obj, ()):
+        return getattr(obj, name)
     raise UnsafeCheckpointError(
         f'refused getattr({getattr(obj, "__name__", type(obj).__name__)}, '
-        f'{name!r}): only HistoryBuffer statistics methods may be looked up')
+        f'{name!r}): only HistoryBuffer statistics methods and the nested '
+        'classes in safe_load.NESTED_CLASSES may be looked up')
 
 
-def _pickle_name(obj: Any) -> str:
-    return f'{obj.__module__}.{obj.__qualname__}'
+# Plain-data classes pickled by their owner's name (``getattr(owner,
+# 'Name')``), added by the modules that save them (engine/fsdp.py: the
+# process-group record of a sharded tensor); the owner itself must also be
+# an allowed global for the lookup to be reached.
+NESTED_CLASSES: Dict[type, Set[str]] = {}
 
 
-SAFE_GLOBALS: List[Any] = _numpy_globals() + [
+SAFE_GLOBALS: List[Any] = numpy_globals() + [
     HistoryBuffer, (_history_buffer_getattr, 'builtins.getattr')]
-# Names as a pickle spells them; numpy.core.* objects report numpy._core.
-SAFE_NAMES = {
-    g[1] if isinstance(g, tuple) else _pickle_name(g)
-    for g in SAFE_GLOBALS
-} | {'numpy.core.multiarray._reconstruct', 'numpy.core.multiarray.scalar'}
+SAFE_NAMES = NUMPY_NAMES | {'builtins.getattr', pickle_name(HistoryBuffer)}
 
 
 def _unsafe_globals(path: str) -> List[str]:

@@ -9,8 +9,8 @@ from typing import List, Optional
 
 from mmengine.config import Config
 
-from ..errors import InputError
-from ..evaluation.ava.io import read_label_map
+from videomae_det_core.ava.io import read_label_map
+from videomae_det_core.errors import InputError
 
 
 class AVAConfigError(InputError, ValueError):

@@ -18,7 +18,7 @@ from mmaction.datasets import AVADataset
 from mmaction.registry import DATASETS
 from mmengine.logging import print_log
 
-from ..evaluation.ava.io import (
+from videomae_det_core.ava.io import (
     AVAFormatError,
     check_row,
     image_key,
@@ -26,6 +26,7 @@ from ..evaluation.ava.io import (
     read_label_map,
     read_rows,
 )
+
 from .ava_checks import AVAConfigError
 from .bad_samples import BadSampleMixin
 from .seeded import SeededSamplesMixin

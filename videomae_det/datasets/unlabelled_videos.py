@@ -6,10 +6,10 @@ from typing import List
 from mmaction.registry import DATASETS
 from mmengine.dataset import BaseDataset
 
+from videomae_det_core.video_files import is_video
+
 from .bad_samples import BadSampleMixin
 from .seeded import SeededSamplesMixin
-
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.webm', '.mkv', '.mov', '.m4v')
 
 
 @DATASETS.register_module()
@@ -50,7 +50,7 @@ class UnlabelledVideoDataset(SeededSamplesMixin, BadSampleMixin, BaseDataset):
             data = [
                 dict(filename=osp.join(d, f))
                 for d, _, files in sorted(os.walk(folder))
-                for f in sorted(files) if f.lower().endswith(VIDEO_EXTENSIONS)
+                for f in sorted(files) if is_video(f)
             ]
         if not data:
             raise ValueError(f'no videos in {self.ann_file or root}')

@@ -14,7 +14,8 @@ from typing import List
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
 
-from ..errors import InputError
+from videomae_det_core.errors import InputError
+
 from .bad_samples import BadSampleMixin
 from .seeded import SeededSamplesMixin
 

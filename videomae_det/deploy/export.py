@@ -22,7 +22,8 @@ import torch
 from mmengine.config import Config
 from torch import Tensor, nn
 
-from ..errors import InputError
+from videomae_det_core.errors import InputError
+
 from .graphs import GRAPHS, head_activation, translation_table
 
 OPSET = 23

@@ -10,7 +10,8 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModel
 from torch import Tensor
 
-from ..errors import InputError
+from videomae_det_core.errors import InputError
+
 from .export import META
 
 

@@ -1,3 +1,8 @@
+from .fsdp import (
+    CheckedFSDPStrategy,
+    DeviceFullyShardedDataParallel,
+    vit_block_wrap_policy,
+)
 from .layer_decay import LayerDecayOptimWrapperConstructor
 from .loops import CPUAmpTestLoop, CPUAmpValLoop
 from .reliability import NonFiniteLossHook, RandomStateHook
@@ -5,7 +10,9 @@ from .runner import CheckedRunner
 from .wrappers import CPUAmpOptimWrapper, CPUDistributedDataParallel
 
 __all__ = [
-    'CheckedRunner', 'CPUAmpOptimWrapper', 'CPUDistributedDataParallel',
+    'CheckedFSDPStrategy', 'CheckedRunner', 'CPUAmpOptimWrapper',
+    'DeviceFullyShardedDataParallel', 'vit_block_wrap_policy',
+    'CPUDistributedDataParallel',
     'CPUAmpTestLoop',
     'CPUAmpValLoop', 'LayerDecayOptimWrapperConstructor',
     'NonFiniteLossHook', 'RandomStateHook'

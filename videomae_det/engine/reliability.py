@@ -26,7 +26,8 @@ from typing import Optional
 import numpy as np
 import torch
 from mmaction.registry import HOOKS
-from mmengine.hooks import Hook
+from mmengine.dist import all_gather_object, get_rank, get_world_size
+from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
 
 from ..utils.files import set_default_mode
@@ -74,7 +75,7 @@ def install_atomic_save() -> None:
 class RandomStateHook(Hook):
     """Checkpoint the random generators; restore them on resume."""
 
-    priority = 'VERY_LOW'
+    priority = 'LOW'
 
     def before_train(self, runner) -> None:
         """Loaders draw their workers' base seed from the global torch
@@ -92,15 +93,62 @@ class RandomStateHook(Hook):
                 loader.generator = torch.Generator().manual_seed(
                     runner.seed)
 
+    # Each rank draws its own augmentations and masks, but only rank 0
+    # writes a Runner checkpoint: where the CheckpointHook is about to
+    # save, every rank's generators are gathered first (a collective, at a
+    # point every rank reaches; priority LOW runs before the CheckpointHook).
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        hook = self._checkpoint_hook(runner)
+        if hook is not None and not hook.by_epoch and (
+                hook.every_n_train_iters(runner, hook.interval,
+                                         hook.save_begin) or
+                (hook.save_last and hook.is_last_train_iter(runner))):
+            self._gather(runner)
+
+    def after_train_epoch(self, runner) -> None:
+        hook = self._checkpoint_hook(runner)
+        if hook is not None and hook.by_epoch and (
+                hook.every_n_epochs(runner, hook.interval, hook.save_begin)
+                or (hook.save_last and hook.is_last_train_epoch(runner))):
+            self._gather(runner)
+
+    @staticmethod
+    def _checkpoint_hook(runner):
+        return next((h for h in runner.hooks
+                     if isinstance(h, CheckpointHook)), None)
+
+    def _gather(self, runner) -> None:
+        state = self._state()
+        self._gathered = (runner.iter, all_gather_object(state)
+                          if get_world_size() > 1 else [state])
+
+    @staticmethod
+    def _state() -> dict:
+        return dict(torch=torch.get_rng_state(),
+                    numpy=np.random.get_state(),  # noqa: NPY002
+                    python=random.getstate())
+
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        checkpoint['random_state'] = dict(
-            torch=torch.get_rng_state(), numpy=np.random.get_state(),  # noqa: NPY002
-            python=random.getstate())
+        """Every rank's generators when gathered for this save, else (a
+        best-checkpoint save) this rank's."""
+        at, states = getattr(self, '_gathered', (None, None))
+        checkpoint['random_state'] = states if at == runner.iter else [
+            self._state()]
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
-        state = checkpoint.get('random_state')
-        if state is None:
+        states = checkpoint.get('random_state')
+        if states is None:
             return
+        if isinstance(states, dict):  # saved before per-rank states
+            states = [states]
+        rank, world = get_rank(), get_world_size()
+        if len(states) != world:
+            runner.logger.warning(
+                f'random state saved on {len(states)} rank(s), resumed on '
+                f'{world}: rank {rank} restores the state of rank '
+                f'{rank % len(states)}')
+        state = states[rank % len(states)]
         torch.set_rng_state(state['torch'])
         np.random.set_state(state['numpy'])  # noqa: NPY002
         version, internal, gauss = state['python']

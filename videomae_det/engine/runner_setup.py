@@ -6,7 +6,7 @@ from typing import Optional
 import torch
 from mmengine.config import Config
 
-from ..errors import InputError
+from videomae_det_core.errors import InputError
 
 
 class ConfigError(InputError, ValueError):
@@ -202,3 +202,24 @@ def close_distributed() -> None:
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()
+
+
+def build_runner(cfg: Config, weights_policy: str = 'exact'):
+    """The runner a config asks for: ``CheckedRunner`` (mmengine's
+    ``Runner`` with checked weight loading), or mmengine's
+    ``FlexibleRunner`` when ``runner_type='FlexibleRunner'`` (sharded
+    training: its ``strategy`` builds, wraps and loads the model)."""
+    init_cpu_distributed(cfg)
+    kind = cfg.get('runner_type', 'Runner')
+    if kind == 'FlexibleRunner':
+        if weights_policy == 'partial':
+            raise ConfigError('--allow-partial needs runner_type=Runner: '
+                              'FlexibleRunner loads checkpoints through its '
+                              'strategy')
+        from mmengine.runner import FlexibleRunner
+        return FlexibleRunner.from_cfg(cfg)
+    if kind not in ('Runner', 'CheckedRunner'):
+        raise ConfigError(f"runner_type={kind!r}: use 'Runner' (default) or "
+                          "'FlexibleRunner'")
+    from .runner import CheckedRunner
+    return CheckedRunner.from_cfg(cfg, weights_policy)

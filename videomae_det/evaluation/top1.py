@@ -4,7 +4,7 @@ import pickle
 
 import numpy as np
 
-from ..errors import InputError
+from videomae_det_core.errors import InputError
 
 
 def top1_of_dump(path: str) -> float:

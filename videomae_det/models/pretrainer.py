@@ -17,7 +17,7 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModel
 from torch import Tensor, nn
 
-from .backbones.videomae import Block, run_block, sinusoid_table
+from .backbones.videomae import Block, fixed_pos_table, run_block
 
 # decoder width / heads per encoder width, as the official code
 DECODER_SETTINGS = {
@@ -199,6 +199,15 @@ class VideoMAEPretrainer(BaseModel):
             cubes = normalise_cubes(cubes)
         return cubes.flatten(2)
 
+    def decoder_pos_table(self, size: Sequence[int], dims: int) -> Tensor:
+        """The decoder's fixed table ``(1, N, dims)`` for inputs of
+        ``size`` (T, H, W): the official flat sinusoid at the nominal size
+        and, elsewhere, resampled from it by the encoder's rule, so a token
+        has the same place in encoder and decoder at any input size."""
+        cube = self.backbone.patch_embed.cube
+        grid = tuple(s // c for s, c in zip(size, cube))
+        return fixed_pos_table(self.backbone.grid_size, grid, dims)
+
     def reconstruct(self, inputs: Tensor, mask: Tensor,
                     decode_mask: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """Encode the visible tokens, decode the hidden ones.
@@ -220,8 +229,8 @@ class VideoMAEPretrainer(BaseModel):
             raise ValueError('decode_mask must be a subset of mask')
         x = self.encoder_to_decoder(self.backbone(inputs, mask))
         B, _, D = x.shape
-        pos = sinusoid_table(mask.shape[1], D).to(x.device, x.dtype)
-        pos = pos.expand(B, -1, -1)
+        pos = self.decoder_pos_table(inputs.shape[2:], D)
+        pos = pos.to(x.device, x.dtype).expand(B, -1, -1)
         num_out = int(decode_mask[0].sum())
         x = torch.cat([
             x + pos[~mask].reshape(B, -1, D),

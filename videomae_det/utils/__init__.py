@@ -1,4 +1,5 @@
+from videomae_det_core.sample_videos import sample_videos
+
 from .files import set_default_mode
-from .sample_videos import sample_videos
 
 __all__ = ['sample_videos', 'set_default_mode']

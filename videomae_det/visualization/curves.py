@@ -4,7 +4,7 @@ mmaction2's ``analyze_logs.py`` draws them."""
 import json
 from typing import Dict, List, Sequence, Tuple
 
-from ..errors import InputError
+from videomae_det_core.errors import InputError
 
 Series = Dict[str, List[Tuple[int, float]]]
 

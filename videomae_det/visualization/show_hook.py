@@ -8,7 +8,7 @@ import numpy as np
 from mmaction.registry import HOOKS
 from mmengine.hooks import Hook
 
-from ..evaluation.ava.io import read_label_map
+from videomae_det_core.ava.io import read_label_map
 
 
 @HOOKS.register_module()

@@ -16,12 +16,11 @@ import os.path as osp
 import sys
 from collections import Counter
 
-from mmengine.utils import ProgressBar
-
-from videomae_det.datasets.proposals import load_plain, read_proposals
-from videomae_det.datasets.unlabelled_videos import VIDEO_EXTENSIONS
-from videomae_det.evaluation.ava import AVAFormatError, read_label_map
-from videomae_det.evaluation.ava.io import check_row, image_key, read_rows
+from videomae_det_core.ava import AVAFormatError, read_label_map
+from videomae_det_core.ava.io import check_row, image_key, read_rows
+from videomae_det_core.progress import ProgressBar
+from videomae_det_core.proposals import load_plain, read_proposals
+from videomae_det_core.video_files import VIDEO_EXTENSIONS
 
 
 def find_video(video: str, args) -> str:

@@ -16,9 +16,9 @@ import subprocess
 
 import cv2
 import decord
-from mmengine.utils import ProgressBar
 
-VIDEO_EXTENSIONS = ('.mp4', '.mkv', '.webm', '.avi', '.mov')
+from videomae_det_core.progress import ProgressBar
+from videomae_det_core.video_files import is_video
 
 
 def cut(src: str, dst: str, start: float, end: float) -> None:
@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument('--end', type=float, default=1800)
     args = parser.parse_args()
     movies = sorted(f for f in os.listdir(args.movie_dir)
-                    if f.lower().endswith(VIDEO_EXTENSIONS))
+                    if is_video(f))
     if not movies:
         raise SystemExit(f'error: no videos in {args.movie_dir}')
     os.makedirs(args.out_dir, exist_ok=True)

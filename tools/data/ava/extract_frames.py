@@ -15,9 +15,9 @@ import os.path as osp
 import cv2
 import decord
 import numpy as np
-from mmengine.utils import ProgressBar
 
-VIDEO_EXTENSIONS = ('.mp4', '.mkv', '.webm', '.avi', '.mov')
+from videomae_det_core.progress import ProgressBar
+from videomae_det_core.video_files import is_video
 
 
 def extract(path: str, out_dir: str, fps: float, start: float,
@@ -56,7 +56,7 @@ def main() -> None:
                         help='resize frames to this short side (0: keep)')
     args = parser.parse_args()
     videos = sorted(f for f in os.listdir(args.video_dir)
-                    if f.lower().endswith(VIDEO_EXTENSIONS))
+                    if is_video(f))
     if not videos:
         raise SystemExit(f'error: no videos in {args.video_dir}')
     bar = ProgressBar(len(videos))

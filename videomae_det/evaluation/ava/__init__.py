@@ -1,26 +1,8 @@
-from .evaluate import evaluate, evaluate_files
-from .frame_map import (
-    average_precision,
-    chance_map,
-    frame_map,
-    true_positives,
-)
-from .io import (
-    AVABoxes,
-    AVAFormatError,
-    group_rows,
-    image_key,
-    read_csv,
-    read_exclusions,
-    read_label_map,
-)
+"""AVA evaluation: the torch-free evaluator of :mod:`videomae_det_core.ava`
+and the ``AVAFrameMAP`` metric that runs it inside mmengine."""
+from videomae_det_core.ava import *  # noqa: F401,F403
+from videomae_det_core.ava import __all__ as _core_all
 
-__all__ = [
-    'AVABoxes', 'AVAFormatError', 'average_precision', 'chance_map',
-    'frame_map',
-    'group_rows', 'image_key', 'read_csv', 'read_exclusions', 'read_label_map',
-    'true_positives', 'evaluate', 'evaluate_files', 'AVAFrameMAP'
-]
+from .metric import AVAFrameMAP
 
-
-from .metric import AVAFrameMAP  # noqa: E402  (registers the metric)
+__all__ = _core_all + ['AVAFrameMAP']

@@ -7,9 +7,13 @@ from mmaction.registry import METRICS
 from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
-from .evaluate import evaluate
-from .io import DETECTIONS_PER_KEYFRAME, group_rows, image_key
-from .report import format_table
+from videomae_det_core.ava.evaluate import evaluate
+from videomae_det_core.ava.io import (
+    DETECTIONS_PER_KEYFRAME,
+    group_rows,
+    image_key,
+)
+from videomae_det_core.ava.report import format_table
 
 
 @METRICS.register_module()

@@ -97,8 +97,12 @@ class PatchEmbed3D(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """x: ``(B, C, T, H, W)`` -> tokens ``(B, T'*H'*W', D)`` in (t, h, w)
         order, contiguous: a transposed layout would propagate through every
-        residual add and LayerNorm and slow the whole encoder down."""
-        return self.proj(x).flatten(2).transpose(1, 2).contiguous()
+        residual add and LayerNorm and slow the whole encoder down. The
+        input takes the weights' dtype: under FSDP's mixed precision they
+        are bf16 while the video stays fp32 (the pre-training target is
+        computed from it)."""
+        x = self.proj(x.to(self.proj.weight.dtype))
+        return x.flatten(2).transpose(1, 2).contiguous()
 
 
 class Attention(nn.Module):

@@ -12,14 +12,14 @@ from typing import Dict
 
 import numpy as np
 
-from ..checkpoint.safe_load import SAFE_NAMES
-from ..evaluation.ava.io import AVAFormatError
+from .ava.io import AVAFormatError
+from .plain_pickle import NUMPY_NAMES
 
 
 class _NumpyOnly(pickle.Unpickler):
 
     def find_class(self, module: str, name: str):
-        if f'{module}.{name}' in SAFE_NAMES and 'HistoryBuffer' not in name:
+        if f'{module}.{name}' in NUMPY_NAMES:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f'global {module}.{name} is not allowed')
 

@@ -22,7 +22,7 @@ from typing import Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
-from ...errors import InputError
+from ..errors import InputError
 
 DETECTIONS_PER_KEYFRAME = 50
 
