@@ -20,10 +20,10 @@ def run_python(args, cwd=ROOT, env=None, timeout=600, check=True):
     return result
 
 
-def dist_train(config, work_dir, *args, cwd=ROOT, ranks=2):
-    """``tools/dist_train.sh CONFIG 2`` (torchrun, gloo on the CPU) with
-    ``tests/helpers`` importable (its record hooks); the finished process,
-    asserted successful."""
+def dist_tool(script, *args, cwd=ROOT):
+    """``tools/<script> args...`` (dist_train.sh or dist_test.sh: torchrun,
+    gloo on the CPU) with ``tests/helpers`` importable (its record hooks);
+    the finished process, asserted successful."""
     import socket
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -32,11 +32,16 @@ def dist_train(config, work_dir, *args, cwd=ROOT, ranks=2):
                PYTHONPATH=os.pathsep.join(
                    [str(ROOT), str(ROOT / 'tests' / 'helpers')]))
     result = subprocess.run(
-        ['bash', str(ROOT / 'tools' / 'dist_train.sh'), str(config),
-         str(ranks), '--work-dir', str(work_dir), *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+        ['bash', str(ROOT / 'tools' / script), *map(str, args)], cwd=cwd,
+        env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-6000:]
     return result
+
+
+def dist_train(config, work_dir, *args, cwd=ROOT):
+    """``tools/dist_train.sh CONFIG 2 --work-dir WORK_DIR args...``."""
+    return dist_tool('dist_train.sh', config, 2, '--work-dir', work_dir,
+                     *args, cwd=cwd)
 
 
 @pytest.fixture(scope='session')

@@ -8,7 +8,7 @@ import re
 import pytest
 import torch
 
-from conftest import ROOT, dist_train, run_python
+from conftest import ROOT, dist_tool, dist_train, run_python
 
 TOY = ROOT / 'configs' / 'pretrain_toy_clips_fsdp.py'
 
@@ -242,3 +242,10 @@ def test_bf16_fsdp_trains_the_toy_detector(toy_ava_root, tmp_path):
     assert 'mAP/overall' in result.stdout + result.stderr
     weights = torch.load(tmp_path / 'work' / 'final_rank0.pth')
     assert weights['backbone.blocks.0.attn.qkv.weight'].dtype == torch.float32
+    # tools/test.py builds the FlexibleRunner too and reads the full file
+    tested = dist_tool('dist_test.sh', config, tmp_path / 'work' /
+                       'epoch_1.pth', 2, '--work-dir', tmp_path / 'test',
+                       cwd=toy_ava_root)
+    log = tested.stdout + tested.stderr
+    assert 'FlexibleRunner' in log or 'FSDP' in log
+    assert re.search(r'mAP/overall: \d', log)
