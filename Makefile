@@ -128,8 +128,11 @@ demo-cls: install
 lint: install
 	$(PY) -m ruff check .
 
+# one worker per core, each test file on one worker (its fixtures built
+# once); PYTEST_ARGS= runs serially
+PYTEST_ARGS ?= -n 2 --dist loadfile
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_ARGS)
 
 # every benchmark (figures in benchmarks/README.md); ava_decode_speed reads
 # the toy AVA set that `make demo` generates

@@ -20,6 +20,7 @@ INSTALL_REQUIRES = [
 ]
 TESTS_REQUIRE = [
     'pytest>=7',
+    'pytest-xdist>=3',  # make test: one worker per core
     'hypothesis>=6',
     'ruff>=0.5',
     # equivalence tests; mmaction2's VindLU needs transformers < 5

@@ -8,6 +8,7 @@ import re
 import pytest
 import torch
 
+import videomae_det  # noqa: F401
 from conftest import ROOT, dist_tool, dist_train, run_python
 
 TOY = ROOT / 'configs' / 'pretrain_toy_clips_fsdp.py'
