@@ -2,14 +2,16 @@
 # sharded with FSDP: patch 14, 16 frames at stride 4, tube masking 90% and
 # decoder masking 50% (V2 draws a running-cell pattern; here a random half
 # of the hidden tokens is reconstructed), AdamW (0.9, 0.95), lr 6e-4 x
-# total batch / 256, gradient clip 0.02, 30 warm-up epochs of 300 with 4
-# clips per video (repeated sampling), activation checkpointing.
-# 64 GPUs x 32 videos x 4 clips; data: a video list of UnlabeledHybrid.
+# total batch / 256 (V2's run_mae_pretraining.py counts videos, not the
+# 4 clips drawn from each), gradient clip 0.02, 30 warm-up epochs of 300,
+# activation checkpointing. 64 GPUs x 32 videos x 4 clips; data: a video
+# list of UnlabeledHybrid.
 _base_ = ['_base_/pretrain_vitb_k400.py', '_base_/fsdp.py']
 data_root = 'data/hybrid/videos'
 ann_file = 'data/hybrid/hybrid_train_list_videos.txt'
 num_clips, epochs, warmup_epochs = 4, 300, 30
-base_lr = 6e-4 * 64 * 32 * num_clips / 256
+total_batch = 64 * 32  # videos
+base_lr = 6e-4 * total_batch / 256
 
 model = dict(
     backbone=dict(arch='giant', patch_size=14, with_cp=True),
@@ -32,4 +34,4 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', eta_min=1e-5, by_epoch=True,
          begin=warmup_epochs, convert_to_iter_based=True)
 ]
-auto_scale_lr = dict(base_batch_size=64 * 32 * num_clips)
+auto_scale_lr = dict(base_batch_size=total_batch)

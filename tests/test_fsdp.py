@@ -196,18 +196,23 @@ def test_fsdp_configs_are_their_recipe_plus_the_strategy(name):
 
 def test_vitg_hybrid_config_is_videomae_v2s_recipe_and_runs_a_step():
     """ViT-g (1.01B parameters) at patch 14 with V2's decoder (512 dims, 8
-    heads, 4 blocks), tube 90% + decoder masking 50%, lr 6e-4 x batch/256,
+    heads, 4 blocks), tube 90% + decoder masking 50%, lr 6e-4 x videos/256,
     clip 0.02: one training step at a reduced input (4 frames, 28x28)."""
     from mmaction.registry import MODELS
     from mmengine.config import Config
+    from mmengine.registry import DefaultScope
     cfg = Config.fromfile(str(ROOT / 'configs' /
                               'pretrain_vitg_hybrid_fsdp.py'))
     assert cfg.model.data_preprocessor.mask_ratio == 0.9
     assert cfg.model.data_preprocessor.decoder_mask_ratio == 0.5
     assert cfg.optim_wrapper.clip_grad.max_norm == 0.02
-    assert cfg.optim_wrapper.optimizer.lr == pytest.approx(6e-4 * 8192 / 256)
+    # V2 scales by the videos in the total batch, not the clips
+    assert cfg.optim_wrapper.optimizer.lr == pytest.approx(6e-4 * 2048 / 256)
+    assert cfg.auto_scale_lr.base_batch_size == 2048
     assert cfg.train_dataloader.dataset.pipeline[0].num_clips == 4
-    model = MODELS.build(cfg.model)
+    # (another test in this process may have left mmdet's scope current)
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        model = MODELS.build(cfg.model)
     assert sum(p.numel() for p in model.backbone.parameters()) == \
         pytest.approx(1011.6e6, rel=1e-3)
     assert model.decoder.head.in_features == 512
