@@ -44,6 +44,15 @@ def dist_train(config, work_dir, *args, cwd=ROOT):
                      *args, cwd=cwd)
 
 
+@pytest.fixture(autouse=True)
+def mmaction_scope():
+    """Each test starts in mmaction2's registry scope: with two workers
+    (make test) a file may follow one that left mmdet's scope current."""
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        yield
+
+
 @pytest.fixture(scope='session')
 def clips():
     from videomae_det.utils import sample_videos

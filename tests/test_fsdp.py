@@ -200,7 +200,6 @@ def test_vitg_hybrid_config_is_videomae_v2s_recipe_and_runs_a_step():
     clip 0.02: one training step at a reduced input (4 frames, 28x28)."""
     from mmaction.registry import MODELS
     from mmengine.config import Config
-    from mmengine.registry import DefaultScope
     cfg = Config.fromfile(str(ROOT / 'configs' /
                               'pretrain_vitg_hybrid_fsdp.py'))
     assert cfg.model.data_preprocessor.mask_ratio == 0.9
@@ -210,9 +209,7 @@ def test_vitg_hybrid_config_is_videomae_v2s_recipe_and_runs_a_step():
     assert cfg.optim_wrapper.optimizer.lr == pytest.approx(6e-4 * 2048 / 256)
     assert cfg.auto_scale_lr.base_batch_size == 2048
     assert cfg.train_dataloader.dataset.pipeline[0].num_clips == 4
-    # (another test in this process may have left mmdet's scope current)
-    with DefaultScope.overwrite_default_scope('mmaction'):
-        model = MODELS.build(cfg.model)
+    model = MODELS.build(cfg.model)
     assert sum(p.numel() for p in model.backbone.parameters()) == \
         pytest.approx(1011.6e6, rel=1e-3)
     assert model.decoder.head.in_features == 512
