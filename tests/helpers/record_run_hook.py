@@ -13,8 +13,8 @@ from torch.distributed.fsdp._common_utils import clean_tensor_name
 
 
 def _named_parameters(model):
-    model = getattr(model, 'module', model) if not isinstance(
-        model, FSDP) else model
+    if not isinstance(model, FSDP):  # FSDP names its parameters cleanly
+        model = getattr(model, 'module', model)
     return {clean_tensor_name(n): p for n, p in model.named_parameters()}
 
 

@@ -50,7 +50,7 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from ..checkpoint.safe_load import NESTED_CLASSES
 from ..models.backbones.videomae import Block
-from .precision import FP32_MODULES, keep_fp32
+from .precision import fp32_submodules, keep_fp32
 
 for _cfg in (ShardedStateDictConfig, ShardedOptimStateDictConfig):
     if _cfg.__name__ not in mm_fsdp.FSDP_CONFIGS:
@@ -80,8 +80,7 @@ class DeviceFullyShardedDataParallel(MMFullyShardedDataParallel):
             device_id = torch.device('cpu')
         if isinstance(mixed_precision, dict) and mixed_precision.get(
                 'param_dtype') not in (None, 'float32', torch.float32):
-            islands = [module.get_submodule(n) for n in FP32_MODULES
-                       if _has_submodule(module, n)]
+            islands = fp32_submodules(module)
             keep_fp32(module)
             mixed_precision = dict(mixed_precision)
             mixed_precision['_module_classes_to_ignore'] = tuple(
@@ -89,14 +88,6 @@ class DeviceFullyShardedDataParallel(MMFullyShardedDataParallel):
                     '_module_classes_to_ignore', (_BatchNorm, )))
         super().__init__(module=module, device_id=device_id,
                          mixed_precision=mixed_precision, **kwargs)
-
-
-def _has_submodule(module: nn.Module, name: str) -> bool:
-    try:
-        module.get_submodule(name)
-    except AttributeError:
-        return False
-    return True
 
 
 def _full_cfg(offload: bool) -> dict:
@@ -226,8 +217,7 @@ class CheckedFSDPStrategy(FSDPStrategy):
         """Read ``filename`` in its own form, whatever this run saves: a
         file is a full checkpoint, a folder one file per rank (sharded
         tensors then allowed to the safe loader)."""
-        saved = (self.state_dict_type, self.state_dict_config,
-                 self.optim_state_dict_config)
+        saved = self._state_dict_cfgs()
         if osp.isdir(filename):
             if not osp.isfile(osp.join(filename, f'rank{get_rank()}.pth')):
                 raise FileNotFoundError(

@@ -58,13 +58,23 @@ def run_in_fp32(module: torch.nn.Module) -> None:
     module._fp32_forward = True
 
 
+def fp32_submodules(model: torch.nn.Module,
+                    names: Sequence[str] = FP32_MODULES) -> list:
+    """``model``'s sub-modules ``names`` that exist (``model`` may be
+    wrapped in DDP)."""
+    model = getattr(model, 'module', model)
+    found = []
+    for name in names:
+        try:
+            found.append(model.get_submodule(name))
+        except AttributeError:
+            continue
+    return found
+
+
 def keep_fp32(model: torch.nn.Module,
               names: Sequence[str] = FP32_MODULES) -> None:
     """:func:`run_in_fp32` for each of ``model``'s sub-modules ``names``
     (``model`` may be wrapped in DDP)."""
-    model = getattr(model, 'module', model)
-    for name in names:
-        try:
-            run_in_fp32(model.get_submodule(name))
-        except AttributeError:
-            continue
+    for module in fp32_submodules(model, names):
+        run_in_fp32(module)
