@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo demo-seeds demo-evad demo-deploy demo-cls test lint bench clean
 
-$(STAMP): setup.py pyproject.toml Makefile
+$(STAMP): setup.py pyproject.toml Makefile MANIFEST.in
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q '$(TORCH_SPEC)'
 	# mmcv 2.1.0's setup imports pkg_resources (gone in setuptools 80);
@@ -20,7 +20,11 @@ $(STAMP): setup.py pyproject.toml Makefile
 	$(PIP) install -q 'setuptools>=77.0.3,<80' wheel numpy ninja
 	MMCV_WITH_OPS=1 MAX_JOBS=$${MAX_JOBS:-2} $(PIP) install \
 	    --no-build-isolation 'mmcv==2.1.0'
-	$(PIP) install -q --no-build-isolation -e '.[tests,deploy]'
+	$(PIP) install -q --no-build-isolation -e '.[tests,deploy,mim]'
+	# openmim without its opendatalab -> openxlab chain, which pins
+	# setuptools~=60.2 (breaks the two lines above); the mim extra holds
+	# what mim imports
+	$(PIP) install -q --no-deps 'openmim==0.3.9'
 	touch $@
 
 install: $(STAMP)

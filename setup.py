@@ -1,5 +1,15 @@
 """videomae_det: VideoMAE pre-training and AVA detection on OpenMMLab."""
+import os
+import os.path as osp
+import shutil
+
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+ROOT = osp.dirname(osp.abspath(__file__))
+# what OpenMMLab packages ship in <package>/.mim for mim (`mim train`,
+# `mim test`, `mim search`) and for `python -m videomae_det.tools`
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
 
 # mmcv must be the full build with ops (RoIAlign for the AVA head). It has no
 # wheels for recent torch, so the Makefile builds it from source first; see
@@ -30,6 +40,52 @@ TESTS_REQUIRE = [
 # ONNX export and the onnxruntime backend (tools/deployment); torch 2.13's
 # exporter (dynamo) writes its graphs through onnxscript
 DEPLOY_REQUIRE = ['onnx>=1.16', 'onnxruntime>=1.20', 'onnxscript>=0.3']
+# what openmim 0.3.9 imports; openmim itself goes in with --no-deps (see
+# the Makefile): its opendatalab -> openxlab chain pins setuptools~=60.2,
+# which would break the editable install and torch's extension builder
+MIM_REQUIRE = ['click', 'colorama', 'model-index', 'pandas', 'requests',
+               'rich', 'tabulate']
+
+
+class BuildPy(build_py):
+    """Puts ``MIM_FILES`` in ``videomae_det/.mim``: copies in wheels (and
+    so in installs from a wheel or an sdist), links in the checkout for
+    editable installs, where the package is the checkout's folder."""
+
+    def run(self) -> None:
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            link_mim_files(osp.join(ROOT, 'videomae_det', '.mim'))
+        else:
+            copy_mim_files(osp.join(self.build_lib, 'videomae_det', '.mim'))
+
+
+def _replace(path: str) -> None:
+    if osp.islink(path) or osp.isfile(path):
+        os.remove(path)
+    elif osp.isdir(path):
+        shutil.rmtree(path)
+
+
+def link_mim_files(mim: str) -> None:
+    os.makedirs(mim, exist_ok=True)
+    for name in MIM_FILES:
+        _replace(osp.join(mim, name))
+        os.symlink(osp.relpath(osp.join(ROOT, name), mim),
+                   osp.join(mim, name))
+
+
+def copy_mim_files(mim: str) -> None:
+    os.makedirs(mim, exist_ok=True)
+    for name in MIM_FILES:
+        src, dst = osp.join(ROOT, name), osp.join(mim, name)
+        _replace(dst)
+        if osp.isdir(src):
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
+                '__pycache__', '*.pyc'))
+        else:
+            shutil.copy2(src, dst)
+
 
 setup(
     name='videomae_det',
@@ -43,6 +99,8 @@ setup(
                                     'videomae_det_core',
                                     'videomae_det_core.*']),
     install_requires=INSTALL_REQUIRES,
-    extras_require={'tests': TESTS_REQUIRE, 'deploy': DEPLOY_REQUIRE},
+    extras_require={'tests': TESTS_REQUIRE, 'deploy': DEPLOY_REQUIRE,
+                    'mim': MIM_REQUIRE},
+    cmdclass={'build_py': BuildPy},
     license='Apache-2.0',
 )

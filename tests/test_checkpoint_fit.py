@@ -9,8 +9,8 @@ from videomae_det.checkpoint.fit import (
     WeightMismatchError,
     apply_policy,
     load_state_dict,
-    load_weights,
 )
+from videomae_det.checkpoint.load import load_weights
 
 
 def model(classes=6):

@@ -5,6 +5,7 @@ The negative tests load ``compat.py`` on its own (without the package's
 proving that each one is still needed.
 """
 import importlib.metadata
+import os
 import textwrap
 
 import pytest
@@ -124,7 +125,7 @@ def test_every_patch_is_listed_and_logged_once_at_debug_level():
 
     from videomae_det import compat
     names = [name for name, _ in compat.PATCHES]
-    assert len(names) == 5 and any('atomic' in n for n in names)
+    assert len(names) == 6 and any('atomic' in n for n in names)
     logger = MMLogger.get_instance('compat_test', log_level='DEBUG')
     records = []
     handler = logging.Handler(level=logging.DEBUG)
@@ -137,3 +138,67 @@ def test_every_patch_is_listed_and_logged_once_at_debug_level():
     mine = [r for r in records if 'videomae_det patches' in r.getMessage()]
     assert len(mine) == 1 and mine[0].levelno == logging.DEBUG
     assert all(n in mine[0].getMessage() for n in names)
+
+
+def test_mmengine_finds_shipped_configs_only_with_the_patch(tmp_path):
+    """An editable install keeps the distribution in site-packages: without
+    the patch mmengine looks there for videomae_det/configs; and it refuses
+    ``videomae_det::`` bases (not in its table, no folder in the path)."""
+    import mmengine.config.config as config
+    from mmengine.config import Config
+    from mmengine.config.utils import MODULE2PACKAGE, ConfigParsingError
+
+    from videomae_det import compat
+    lazy = tmp_path / 'lazy.py'
+    lazy.write_text('from mmengine.config import read_base\n'
+                    'with read_base():\n'
+                    '    from videomae_det.configs.ava_vitb import *\n'
+                    'model.roi_head.bbox_head.dropout_ratio = 0.3\n')
+    text = tmp_path / 'text.py'
+    text.write_text("_base_ = ['videomae_det::ava_toy_vit-tiny.py']\n")
+    patched = (config.get_installed_path, config._get_package_and_cfg_path)
+    try:
+        config.get_installed_path, config._get_package_and_cfg_path = \
+            _originals(patched)
+        MODULE2PACKAGE.pop('videomae_det')
+        editable = not os.path.isdir(config.get_installed_path(
+            'videomae_det'))
+        if editable:  # the checkout's install (make install: -e)
+            with pytest.raises(ConfigParsingError, match='not found'):
+                Config.fromfile(str(lazy))
+        with pytest.raises((AssertionError, ValueError)):
+            Config.fromfile(str(text))
+    finally:
+        config.get_installed_path, config._get_package_and_cfg_path = patched
+        compat.patch_installed_path()
+    assert editable, 'make install installs the package editable'
+    cfg = Config.fromfile(str(lazy))
+    assert cfg.model.roi_head.bbox_head.dropout_ratio == 0.3
+    assert cfg.model.backbone.type.__name__ == 'VideoMAE'
+    assert Config.fromfile(str(text)).model.backbone.arch.embed_dims == 96
+
+
+def _originals(patched):
+    """The mmengine functions our patch wraps (kept in its closures)."""
+    installed_path, package_and_path = patched
+    cells = dict(zip(installed_path.__code__.co_freevars,
+                     installed_path.__closure__))
+    split = dict(zip(package_and_path.__code__.co_freevars,
+                     package_and_path.__closure__))
+    return cells['guess'].cell_contents, split['split'].cell_contents
+
+
+def test_openmim_is_installed_without_its_setuptools_pin():
+    """openmim 0.3.9 declares opendatalab, whose openxlab pins
+    setuptools~=60.2 (below what torch's extension builder and the
+    editable install need): the Makefile installs it with --no-deps and
+    the mim extra brings what it imports."""
+    from packaging.version import Version
+    assert any(r.startswith('opendatalab')
+               for r in importlib.metadata.requires('openmim'))
+    assert Version(importlib.metadata.version('setuptools')) >= \
+        Version('77.0.3')
+    import mim.commands  # noqa: F401  everything mim's commands import
+    makefile = open(os.path.join(os.path.dirname(__file__), '..',
+                                 'Makefile')).read()
+    assert "--no-deps 'openmim==" in makefile

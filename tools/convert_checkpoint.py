@@ -33,9 +33,9 @@ from videomae_det.checkpoint.formats import (
 )
 from videomae_det.checkpoint.hf import export_hf
 from videomae_det.models import VideoMAE, VideoMAEPretrainer
-from videomae_det.models.backbones.videomae import ARCH_SETTINGS
 from videomae_det.models.pretrainer import DECODER_SETTINGS
 from videomae_det.utils import set_default_mode
+from videomae_det_core.archs import ARCH_SETTINGS
 
 ARCH_NAMES = {a['embed_dims']: n for n, a in ARCH_SETTINGS.items()}
 # what the weights do not show (0: the standard value for the width)

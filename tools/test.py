@@ -22,6 +22,7 @@ from videomae_det.engine.runner_setup import (
     load_config,
     set_local_rank,
 )
+from videomae_det.utils import type_name
 from videomae_det_core.errors import InputError, exit_code
 
 ALLOW_PARTIAL_HELP = (
@@ -84,7 +85,8 @@ def run(args: argparse.Namespace) -> None:
     if args.ava_csv:
         evaluators = cfg.test_evaluator if isinstance(
             cfg.test_evaluator, (list, tuple)) else [cfg.test_evaluator]
-        ava = [e for e in evaluators if e.get('type') == 'AVAFrameMAP']
+        ava = [e for e in evaluators
+               if type_name(e.get('type')) == 'AVAFrameMAP']
         if not ava:
             raise ValueError('--ava-csv needs an AVAFrameMAP test_evaluator')
         ava[0]['out_csv'] = args.ava_csv

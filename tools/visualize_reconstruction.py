@@ -18,8 +18,9 @@ from mmengine.config import Config
 from mmengine.dataset import Compose
 
 import videomae_det  # noqa: F401
-from videomae_det.checkpoint.fit import load_weights
+from videomae_det.checkpoint.load import load_weights
 from videomae_det.models.masking import make_mask
+from videomae_det.utils import type_name
 from videomae_det.visualization import (
     reconstruction_views,
     save_reconstruction_figure,
@@ -33,9 +34,10 @@ def test_pipeline(cfg: Config) -> Compose:
         dataset = dataset.dataset
     steps = copy.deepcopy(dataset.pipeline)
     for step in steps:
-        if step['type'] in ('DecodeClips', 'MultiScaleCropResize'):
+        if type_name(step['type']) in ('DecodeClips',
+                                       'MultiScaleCropResize'):
             step['test_mode'] = True
-        if step['type'] == 'DecodeClips':
+        if type_name(step['type']) == 'DecodeClips':
             step['num_clips'] = 1
     return Compose(steps)
 

@@ -16,7 +16,7 @@ config does, since mmengine imports custom modules while parsing the config.
 3. mmengine 0.10.7 calls ``torch.load`` with the default ``weights_only``,
    True since torch 2.6, so its Runner checkpoints (holding numpy objects)
    fail to load. We route its loading through our allowlisted safe loader
-   (:mod:`videomae_det.checkpoint.safe_load`), never unrestricted pickle.
+   (:mod:`videomae_det.checkpoint.load`), never unrestricted pickle.
 4. (install step, in ``setup.py``) mmaction2 imports ``importlib_metadata``
    without declaring it; mmcv 2.1.0 is built from source with ops by the
    Makefile (``setuptools<80`` for ``pkg_resources``, ``>=77.0.3`` for
@@ -26,6 +26,10 @@ config does, since mmengine imports custom modules while parsing the config.
    unpickles proposals with plain ``pickle``: checkpoints are written
    atomically (:mod:`videomae_det.engine.reliability`) and proposals go
    through a plain-data reader (:mod:`videomae_det_core.proposals`).
+6. mmengine looks for an installed package's configs next to its
+   distribution's metadata (wrong for editable installs) and takes
+   ``pkg::path`` bases only from OpenMMLab's own packages: see
+   :func:`patch_installed_path`.
 """
 import importlib.util
 import logging
@@ -109,8 +113,47 @@ def patch_proposal_loading() -> None:
     ava.load = load_proposals
 
 
+def patch_installed_path() -> None:
+    """Let mmengine's configs find this package's shipped configs.
+
+    mmengine 0.10.7 takes an installed package's folder to be ``<its
+    distribution's location>/<name>``; an editable install (PEP 660) keeps
+    the distribution in site-packages and the package in the checkout, so
+    ``read_base()`` imports of ``videomae_det.configs`` looked in
+    site-packages. The folder Python imports the package from is used
+    when that guess does not exist. And mmengine accepts ``pkg::path``
+    bases only for the packages in its ``MODULE2PACKAGE`` table: ours is
+    added, and its check that the path has a folder (``mmdet::a/b.py``)
+    is lifted for ours, so ``_base_ = 'videomae_det::ava_vitb.py'`` reads
+    ``videomae_det/.mim/configs/ava_vitb.py``.
+    """
+    import mmengine.config.config as config
+    from mmengine.config.utils import MODULE2PACKAGE
+    MODULE2PACKAGE.setdefault('videomae_det', 'videomae_det')
+    guess, split = config.get_installed_path, config._get_package_and_cfg_path
+    if getattr(guess, 'videomae_det', False):
+        return
+
+    def package_and_path(cfg_path: str):
+        package, _, path = cfg_path.partition('::')
+        return (package, path) if package == 'videomae_det' else \
+            split(cfg_path)
+
+    def installed_path(package: str) -> str:
+        path = guess(package)
+        spec = None if os.path.exists(path) else \
+            importlib.util.find_spec(package)
+        if spec is not None and spec.submodule_search_locations:
+            return list(spec.submodule_search_locations)[0]
+        return path
+
+    installed_path.videomae_det = True
+    config.get_installed_path = installed_path
+    config._get_package_and_cfg_path = package_and_path
+
+
 def _install_safe_loading() -> None:
-    from .checkpoint.safe_load import install
+    from .checkpoint.load import install
     install()
 
 
@@ -130,6 +173,8 @@ PATCHES = (
      "torch's weights_only allowlist extended with the same types",
      _install_safe_loading),
     ("mmengine's save_checkpoint writes atomically", _install_atomic_save),
+    ("mmengine's configs find videomae_det's (editable installs too; "
+     "'videomae_det::' bases)", patch_installed_path),
     ("mmaction2's AVADataset reads proposal .pkl files as plain data",
      patch_proposal_loading),
 )

@@ -185,6 +185,9 @@ def main() -> None:
     parser.add_argument('--labelled-videos', type=int, default=None,
                         help='annotate only this many training videos')
     args = parser.parse_args()
+    if not 0 < args.val_videos < args.videos:
+        parser.error(f'--val-videos {args.val_videos} must be at least 1 '
+                     f'and below --videos {args.videos} (the rest train)')
     rng = np.random.default_rng(args.seed)
     out = args.out_dir
     for sub in ('videos', 'rawframes', 'annotations'):

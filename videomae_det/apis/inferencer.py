@@ -21,7 +21,7 @@ from mmengine.infer import BaseInferencer
 from videomae_det_core.ava.io import read_label_map
 from videomae_det_core.errors import InputError
 
-from ..checkpoint.fit import fit_checkpoint
+from ..checkpoint.load import fit_checkpoint
 from ..engine.precision import keep_fp32
 from .keyframes import FrameStream, KeyframeClips
 from .people import BoxesFile

@@ -24,6 +24,8 @@ from mmengine.dataset import Compose
 
 from videomae_det_core.errors import InputError
 
+from ..utils import type_name
+
 DECODE_STEPS = ('RawFrameDecode', 'AVAVideoDecode', 'DecordDecode')
 FRAME_STEPS = ('Resize',)  # deterministic, frame by frame
 
@@ -53,7 +55,7 @@ def split_pipeline(pipeline: List[dict]) -> Tuple[dict, List[dict],
     Raises:
         InputError: No ``SampleAVAFrames`` or decode step.
     """
-    types = [step['type'] for step in pipeline]
+    types = [type_name(step['type']) for step in pipeline]
     if 'SampleAVAFrames' not in types or not set(DECODE_STEPS) & set(types):
         raise InputError(f'the test pipeline {types} has no SampleAVAFrames '
                          f'and decode ({"/".join(DECODE_STEPS)}) steps: not '
@@ -61,7 +63,7 @@ def split_pipeline(pipeline: List[dict]) -> Tuple[dict, List[dict],
     sample = pipeline[types.index('SampleAVAFrames')]
     i = max(types.index(t) for t in DECODE_STEPS if t in types) + 1
     frame_steps = []
-    while i < len(pipeline) and pipeline[i]['type'] in FRAME_STEPS:
+    while i < len(pipeline) and types[i] in FRAME_STEPS:
         frame_steps.append(pipeline[i])
         i += 1
     return sample, frame_steps, list(pipeline[i:])

@@ -198,7 +198,7 @@ class MMDetPeople:
                              'a detector without weights finds nobody')
         from mmdet.apis import init_detector
 
-        from ..checkpoint.fit import load_weights
+        from ..checkpoint.load import load_weights
         with DefaultScope.overwrite_default_scope('mmdet'):
             self.model = init_detector(config, None, device=device)
         load_weights(self.model, checkpoint)

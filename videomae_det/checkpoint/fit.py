@@ -1,4 +1,5 @@
-"""Load weights into a model and say exactly what did not fit.
+"""Fit a state dict to a model and say exactly what did not fit (the last
+step of :mod:`.load`: read, convert, fit).
 
 mmengine loads with ``strict=False`` and only logs a mismatch, so a
 checkpoint of another head (6 classes into a 32-class config) scores with a
@@ -19,9 +20,6 @@ import torch
 from mmengine.logging import print_log
 
 from videomae_det_core.errors import InputError
-
-from .formats import unwrap
-from .safe_load import load_from_safe_local
 
 POLICIES = ('exact', 'finetune', 'partial')
 
@@ -122,23 +120,13 @@ def apply_policy(fit: Fit, filename: str, policy: str = 'exact') -> None:
         f'or pass --allow-partial to load what fits{hint}')
 
 
-def fit_checkpoint(model: torch.nn.Module, checkpoint: dict,
-                   filename: str, policy: str = 'exact',
+def fit_state_dict(model: torch.nn.Module,
+                   state_dict: Dict[str, torch.Tensor], filename: str,
+                   policy: str = 'exact',
                    revise_keys=((r'^module\.', ''),)) -> None:
-    """Load a loaded checkpoint's state dict (keys revised by the
-    ``(pattern, replacement)`` pairs, as mmengine) under ``policy``."""
-    state_dict = unwrap(checkpoint)
+    """Load ``state_dict`` (keys revised by the ``(pattern, replacement)``
+    pairs, as mmengine) into ``model`` under ``policy``."""
     for pattern, repl in revise_keys:
         state_dict = {re.sub(pattern, repl, k): v
                       for k, v in state_dict.items()}
     apply_policy(load_state_dict(model, state_dict), filename, policy)
-
-
-def load_weights(model: torch.nn.Module, filename: str,
-                 policy: str = 'exact') -> dict:
-    """Load a checkpoint file (any format the safe loader reads, foreign
-    VideoMAE layouts converted) into ``model`` under ``policy``; return
-    the checkpoint."""
-    checkpoint = load_from_safe_local(filename, map_location='cpu')
-    fit_checkpoint(model, checkpoint, filename, policy)
-    return checkpoint

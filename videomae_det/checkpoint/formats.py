@@ -12,10 +12,11 @@ Targets: ``backbone`` (a bare ``VideoMAE``), ``pretrainer``
 ``detector`` (``backbone.*`` plus ``roi_head.*`` when the source has one)
 and ``full`` (every part the source has; what ``load_from`` gets).
 """
-from typing import Dict, Optional, Tuple
+from typing import Dict, Tuple
 
 from mmengine.logging import print_log
 
+from videomae_det_core.archs import ARCH_SETTINGS
 from videomae_det_core.errors import InputError
 
 from .hf import (
@@ -54,8 +55,6 @@ def saved_settings(checkpoint: dict) -> Dict[str, int]:
     if not isinstance(text, str):
         return {}
     from mmengine.config import Config
-
-    from ..models.backbones.videomae import ARCH_SETTINGS
     try:
         model = Config.fromstring(text, '.py').model
     except Exception:  # not a config we can read: the caller's defaults
@@ -104,7 +103,8 @@ def _prefix(sd: StateDict, prefix: str) -> StateDict:
     return {prefix + k: v for k, v in sd.items()}
 
 
-def _strip(sd: StateDict, prefix: str) -> StateDict:
+def strip_prefix(sd: StateDict, prefix: str) -> StateDict:
+    """The entries under ``prefix``, without it."""
     return {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)}
 
 
@@ -119,7 +119,7 @@ def _split(sd: StateDict, fmt: str) -> Dict[str, StateDict]:
     ``decoder``, ``roi_head``, ``cls_head`` (full keys)."""
     pick = lambda *p: {k: v for k, v in sd.items() if k.startswith(p)}  # noqa
     if fmt == 'official_pretrain':
-        backbone = _strip(sd, 'encoder.')
+        backbone = strip_prefix(sd, 'encoder.')
         backbone.pop('head.weight', None)
         backbone.pop('head.bias', None)
         return dict(backbone=backbone, decoder={
@@ -130,17 +130,18 @@ def _split(sd: StateDict, fmt: str) -> Dict[str, StateDict]:
                     cls_head=_head(sd, 'head.'))
     if fmt == 'hf_pretrain':
         full = convert_hf_pretrainer(sd)
-        return dict(backbone=_strip(full, 'backbone.'), decoder={
+        return dict(backbone=strip_prefix(full, 'backbone.'), decoder={
             k: v for k, v in full.items() if not k.startswith('backbone.')})
     if fmt == 'hf':
         return dict(backbone=convert_hf_backbone(sd),
                     cls_head=convert_hf_classifier(sd))
     if fmt == 'mmaction2':
-        inner = _strip(sd, 'backbone.') or sd
+        inner = strip_prefix(sd, 'backbone.') or sd
         return dict(backbone=convert_mmaction_backbone(inner),
                     roi_head=pick('roi_head.'), cls_head=pick('cls_head.'))
-    return dict(backbone=_strip(sd, 'backbone.'), decoder=pick(*_DECODER),
-                roi_head=pick('roi_head.'), cls_head=pick('cls_head.'))
+    return dict(backbone=strip_prefix(sd, 'backbone.'),
+                decoder=pick(*_DECODER), roi_head=pick('roi_head.'),
+                cls_head=pick('cls_head.'))
 
 
 def convert(sd: StateDict, to: str = 'backbone') -> Tuple[StateDict, str]:
@@ -192,21 +193,3 @@ def convert_foreign(checkpoint, filename: str = ''):
               f'layout on the fly ({len(sd)} -> {len(out)} tensors)',
               logger='current')
     return dict(state_dict=out, meta=dict(converted_from=fmt))
-
-
-def load_backbone_weights(module, checkpoint: str,
-                          prefix: Optional[str] = None) -> None:
-    """``init_cfg=dict(type='Pretrained')`` for ``VideoMAE``: any known
-    format, our own pre-training/detector/recognizer checkpoints included,
-    with or without ``prefix``. Missing and unexpected keys are logged."""
-    from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
-    print_log(f'load VideoMAE backbone from {checkpoint}', logger='current')
-    sd = unwrap(_load_checkpoint(checkpoint, map_location='cpu'))
-    if prefix and prefix != 'backbone.' and any(
-            k.startswith(prefix) for k in sd):
-        sd = _strip(sd, prefix)
-    try:
-        sd, fmt = convert(sd, 'backbone')
-    except ConversionError as err:
-        raise ConversionError(f'{checkpoint}: {err}') from None
-    load_state_dict(module, sd, strict=False, logger='current')

@@ -10,8 +10,8 @@ hold (numpy arrays, dtypes and scalars in the message hub, mmengine's
 
 mmengine 0.10.7 calls ``torch.load`` with the default ``weights_only``,
 which torch >= 2.6 turned to True, so its own Runner checkpoints fail to
-load; :func:`install` registers this loader as mmengine's handler for local
-files (see :mod:`videomae_det.compat`).
+load; :func:`videomae_det.checkpoint.load.install` registers this loader
+(then the format conversion) as mmengine's handler for local files.
 """
 import os
 import pickle
@@ -130,23 +130,3 @@ def load_checkpoint_file(filename: Union[str, os.PathLike],
         raise UnsafeCheckpointError(
             f'{filename}: refused to load: {reason}. A checkpoint may only '
             'hold tensors and plain data; nothing from it was run.') from None
-
-
-def load_from_safe_local(filename: str, map_location=None) -> Any:
-    """mmengine's scheme for local paths (its log prints the name after
-    ``load_from_``): safe loading, then foreign VideoMAE layouts (official,
-    V2, Hugging Face, mmaction2) converted to ours, so ``load_from`` and
-    ``init_cfg`` take them as they are."""
-    from .formats import convert_foreign
-    filename = os.path.expanduser(filename)
-    return convert_foreign(load_checkpoint_file(filename, map_location),
-                           filename)
-
-
-def install() -> None:
-    """Route mmengine's local checkpoint loading through the safe loader, and
-    allow the same data types to torch's default ``weights_only`` loads,
-    which mmengine's URL and object-store schemes use."""
-    from mmengine.runner.checkpoint import CheckpointLoader
-    CheckpointLoader.register_scheme('', load_from_safe_local, force=True)
-    torch.serialization.add_safe_globals(SAFE_GLOBALS)

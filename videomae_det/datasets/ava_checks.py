@@ -12,6 +12,8 @@ from mmengine.config import Config
 from videomae_det_core.ava.io import read_label_map
 from videomae_det_core.errors import InputError
 
+from ..utils import type_name
+
 
 class AVAConfigError(InputError, ValueError):
     """The AVA parts of a config disagree; the message names the keys."""
@@ -72,7 +74,8 @@ def check_ava_config(cfg: Config) -> Optional[int]:
                 ' or list the ids in custom_classes')
     for key in ('val_evaluator', 'test_evaluator'):
         evaluator = cfg.get(key) or {}
-        if evaluator.get('type') not in ('AVAFrameMAP', 'AVAMetric'):
+        if type_name(evaluator.get('type')) not in ('AVAFrameMAP',
+                                                    'AVAMetric'):
             continue
         n = evaluator.get('num_classes', 81)
         if n != head_n:

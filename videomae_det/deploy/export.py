@@ -25,11 +25,11 @@ from torch import Tensor, nn
 from videomae_det_core.errors import InputError
 
 from .graphs import GRAPHS, head_activation, translation_table
+from .runtime import META, OrtModel
 
 OPSET = 23
 ROI_OPSET = 21  # the newest opset whose RoiAlign onnxruntime runs
 TOLERANCE = 1e-4  # max abs diff, fp32, ONNX vs PyTorch
-META = 'videomae_det.'  # prefix of our keys in the model's metadata
 # protobuf's 2 GB limit: bigger models keep their weights beside the graph
 EXTERNAL_DATA_BYTES = 1_800_000_000
 
@@ -41,7 +41,7 @@ def load_model(config: Union[str, Config], checkpoint: Optional[str],
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
 
-    from ..checkpoint.fit import load_weights
+    from ..checkpoint.load import load_weights
     cfg = Config.fromfile(config) if isinstance(config, str) else \
         config.copy()
     cfg.model.backbone.init_cfg = None  # the checkpoint has it all
@@ -164,7 +164,6 @@ def verify(model: nn.Module, onnx_file: str, task: str,
     """Max abs difference between onnxruntime and PyTorch on random
     inputs: batch 1 with 3, 1 and 7 boxes, and with ``dynamic`` also batch
     2 and 3."""
-    from .runtime import OrtModel
     session = OrtModel(onnx_file)
     sizes = [(1, 3), (1, 1), (1, 7)] if task == 'detection' else [(1, 3)]
     sizes += [(2, 1), (3, 7)] if dynamic else []

@@ -12,7 +12,7 @@ from torch import Tensor
 
 from videomae_det_core.errors import InputError
 
-from .export import META
+META = 'videomae_det.'  # prefix of our keys in the model's metadata
 
 
 def _session(onnx_file: str, device: str = 'cpu', threads: int = 0):

@@ -1,6 +1,6 @@
 """mmengine's ``Runner`` with checked weight loading and a clear resume.
 
-- Every checkpoint load goes through :mod:`videomae_det.checkpoint.fit`:
+- Every checkpoint load goes through :mod:`videomae_det.checkpoint.load`:
   testing and resuming need an exact fit; training's ``load_from`` accepts
   only a classifier of another class count (and says so); ``--allow-partial``
   loads what fits and lists what stays random.
@@ -13,7 +13,8 @@ from mmengine.runner.checkpoint import (
     find_latest_checkpoint,
 )
 
-from ..checkpoint.fit import POLICIES, fit_checkpoint
+from ..checkpoint.fit import POLICIES
+from ..checkpoint.load import fit_checkpoint
 
 
 class CheckedRunner(Runner):

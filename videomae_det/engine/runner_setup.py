@@ -6,7 +6,10 @@ from typing import Optional
 import torch
 from mmengine.config import Config
 
+from videomae_det_core.archs import ARCH_SETTINGS
 from videomae_det_core.errors import InputError
+
+from ..utils import type_name
 
 
 class ConfigError(InputError, ValueError):
@@ -41,7 +44,11 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
     ``train_cfg.max_epochs`` stretches the schedule
     (:func:`follow_max_epochs`) unless ``param_scheduler`` is set too. The
     work dir defaults to ``./work_dirs/<config name>`` as in mmaction2.
+    ``path`` may name a shipped config (:func:`~videomae_det.shipped.
+    find_config`).
     """
+    from ..shipped import find_config
+    path = find_config(path)
     cfg = Config.fromfile(path)
     if cfg_options:
         check_option_keys(cfg, cfg_options, path)
@@ -109,9 +116,8 @@ def check_head_width(cfg: Config) -> None:
     Raises:
         ConfigError: Naming both keys and values.
     """
-    from ..models.backbones.videomae import ARCH_SETTINGS
     backbone = cfg.get('model', {}).get('backbone') or {}
-    if not str(backbone.get('type', '')).endswith('VideoMAE'):
+    if type_name(backbone.get('type', '')) != 'VideoMAE':
         return
     arch = backbone.get('arch', 'base')
     width = (ARCH_SETTINGS.get(arch, {}) if isinstance(arch, str) else
@@ -138,12 +144,13 @@ def adapt_to_device(cfg: Config) -> Config:
         dist_cfg['backend'] = 'gloo'
     if cfg.launcher != 'none':
         wrapper = cfg.get('model_wrapper_cfg') or {}
-        if wrapper.get('type', 'MMDistributedDataParallel') == \
-                'MMDistributedDataParallel':
+        if type_name(wrapper.get('type', 'MMDistributedDataParallel')) \
+                == 'MMDistributedDataParallel':
             wrapper['type'] = 'CPUDistributedDataParallel'
             cfg.model_wrapper_cfg = wrapper
     optim = cfg.get('optim_wrapper')
-    if optim is not None and optim.get('type') == 'AmpOptimWrapper':
+    if optim is not None and type_name(optim.get('type')) == \
+            'AmpOptimWrapper':
         optim.type = 'CPUAmpOptimWrapper'
         optim.pop('loss_scale', None)
         if optim.get('dtype') in (None, 'float16'):
@@ -151,9 +158,9 @@ def adapt_to_device(cfg: Config) -> Config:
     for key, loop in (('test_cfg', 'CPUAmpTestLoop'),
                       ('val_cfg', 'CPUAmpValLoop')):
         loop_cfg = cfg.get(key)
-        if loop_cfg and loop_cfg.get('fp16') and loop_cfg.get(
-                'type', key[:-4].capitalize() + 'Loop') in ('TestLoop',
-                                                            'ValLoop'):
+        if loop_cfg and loop_cfg.get('fp16') and type_name(loop_cfg.get(
+                'type', key[:-4].capitalize() + 'Loop')) in ('TestLoop',
+                                                             'ValLoop'):
             loop_cfg['type'] = loop
     return cfg
 
@@ -162,7 +169,7 @@ def enable_amp(cfg: Config) -> None:
     """``--amp``: fp16 with dynamic loss scaling on GPUs (the mmaction2
     convention), bf16 on CPUs."""
     optim = cfg.optim_wrapper
-    kind = optim.get('type', 'OptimWrapper')
+    kind = type_name(optim.get('type', 'OptimWrapper'))
     if kind not in ('OptimWrapper', 'AmpOptimWrapper', 'CPUAmpOptimWrapper'):
         raise ValueError(f'--amp needs an OptimWrapper, got {kind}')
     optim.type = 'AmpOptimWrapper'

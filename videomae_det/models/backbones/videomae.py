@@ -19,19 +19,12 @@ from mmdet.registry import MODELS as MMDET_MODELS
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from videomae_det_core.archs import ARCH_SETTINGS
+
 from ...checkpoint.adapt import adapt_state_dict, resample_pos_embed
-from ...checkpoint.formats import load_backbone_weights
+from ...checkpoint.load import load_backbone_weights
 from .token_dropout import TokenDropout, gather_tokens, place_tokens
 
-ARCH_SETTINGS: Dict[str, Dict[str, float]] = {
-    'small': dict(embed_dims=384, num_layers=12, num_heads=6),
-    'base': dict(embed_dims=768, num_layers=12, num_heads=12),
-    'large': dict(embed_dims=1024, num_layers=24, num_heads=16),
-    'huge': dict(embed_dims=1280, num_layers=32, num_heads=16),
-    # VideoMAE V2's ViT-g (use with patch_size=14)
-    'giant': dict(embed_dims=1408, num_layers=40, num_heads=16,
-                  mlp_ratio=48 / 11),
-}
 OUT_TYPES = ('tokens', 'pooled', 'featmap')
 
 
