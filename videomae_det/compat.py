@@ -125,7 +125,9 @@ def patch_installed_path() -> None:
     bases only for the packages in its ``MODULE2PACKAGE`` table: ours is
     added, and its check that the path has a folder (``mmdet::a/b.py``)
     is lifted for ours, so ``_base_ = 'videomae_det::ava_vitb.py'`` reads
-    ``videomae_det/.mim/configs/ava_vitb.py``.
+    ``videomae_det/.mim/configs/ava_vitb.py``; its variables get
+    mmaction2's scope, the one our configs are written in (mmengine would
+    give them a ``videomae_det`` scope, which has no registries).
     """
     import mmengine.config.config as config
     from mmengine.config.utils import MODULE2PACKAGE
@@ -147,9 +149,16 @@ def patch_installed_path() -> None:
             return list(spec.submodule_search_locations)[0]
         return path
 
+    cfg_path = config.Config._get_cfg_path
+
+    def cfg_path_and_scope(path: str, filename: str):
+        path, scope = cfg_path(path, filename)
+        return path, 'mmaction' if scope == 'videomae_det' else scope
+
     installed_path.videomae_det = True
     config.get_installed_path = installed_path
     config._get_package_and_cfg_path = package_and_path
+    config.Config._get_cfg_path = staticmethod(cfg_path_and_scope)
 
 
 def _install_safe_loading() -> None:
