@@ -193,11 +193,23 @@ def test_installed_wheel_serves_a_project_outside_the_checkout(tmp_path):
                 'train_dataloader.dataset.indices=1',
                 'train_dataloader.num_workers=0',
                 'train_dataloader.persistent_workers=False']
+    import socket
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    # mim's own launcher flags: 2 ranks through torch.distributed.launch
+    # (gloo on the CPU), a config by name
     out = run('-m', 'mim', 'train', 'videomae_det', 'ava_toy_vit-tiny.py',
-              '--gpus', '0', '--work-dir', 'toy', '--no-validate',
+              '--gpus', '2', '--launcher', 'pytorch', '--port', str(port),
+              '--work-dir', 'toy', '--no-validate',
               '--cfg-options', 'model.backbone.init_cfg=None', *one_step)
     assert 'Epoch(train) [1][1/1]' in out and (work / 'toy' /
                                                'epoch_1.pth').exists()
+    assert 'Distributed training: True' in out
+    out = run('-m', 'mim', 'test', 'videomae_det', 'ava_toy_vit-tiny.py',
+              '--checkpoint', 'toy/epoch_1.pth', '--gpus', '0',
+              '--work-dir', 'toy')
+    assert 'mAP/overall' in out
     assert 'site-packages/videomae_det/.mim/configs/ava_toy_vit-tiny.py' \
         in out
     # the downstream example (text route) trains one iteration
