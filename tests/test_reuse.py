@@ -44,7 +44,8 @@ def test_new_style_modules_are_rendered_from_the_text_configs(tmp_path):
     from videomae_det.utils.new_style import NEW_STYLE, write_all
     written = write_all(str(ROOT / 'configs'), str(tmp_path))
     stale = [m for m, path in written.items() if open(path).read() != (
-        ROOT / 'videomae_det' / 'configs' / f'{m}.py').read_text()]
+        ROOT / 'videomae_det' / 'configs' / os.path.relpath(
+            path, tmp_path)).read_text()]
     assert not stale, (f'{stale} differ from their text configs: run '
                        'python tools/misc/new_style_configs.py')
     assert {'ava_vitb', 'ava_vitl', 'ava_vitb_evad', 'ava_vitl_evad',

@@ -10,78 +10,15 @@ from mmaction.datasets import (
     RawFrameDecode,
     SampleAVAFrames,
 )
-from mmaction.models import (
-    ActionDataPreprocessor,
-    AVARoIHead,
-    BBoxHeadAVA,
-    MaxIoUAssignerAVA,
-    SingleRoIExtractor3D,
-)
-from mmaction.visualization import ActionVisualizer
-from mmdet.models import FastRCNN
-from mmdet.models.task_modules import RandomSampler
-from mmengine.dataset import DefaultSampler
-from mmengine.hooks import (
-    CheckpointHook,
-    DistSamplerSeedHook,
-    IterTimerHook,
-    LoggerHook,
-    ParamSchedulerHook,
-    RuntimeInfoHook,
-    SyncBuffersHook,
-)
+from mmengine.config import read_base
 from mmengine.optim import CosineAnnealingLR, LinearLR
-from mmengine.runner import (
-    EpochBasedTrainLoop,
-    LogProcessor,
-    TestLoop,
-    ValLoop,
-)
-from torch.optim import AdamW
 
-from videomae_det.datasets import CheckedAVADataset, SeededSampler
-from videomae_det.engine import NonFiniteLossHook, RandomStateHook
-from videomae_det.evaluation.ava import AVAFrameMAP
-from videomae_det.models import VideoMAE
+with read_base():
+    from ._base_.ava_vitb_k400 import *
 
-custom_imports = dict(imports=['videomae_det'], allow_failed_imports=False)
-default_scope = 'mmaction'
-default_hooks = dict(
-    runtime_info=dict(type=RuntimeInfoHook),
-    timer=dict(type=IterTimerHook),
-    logger=dict(type=LoggerHook, interval=20, ignore_last=False),
-    param_scheduler=dict(type=ParamSchedulerHook),
-    checkpoint=dict(
-        type=CheckpointHook,
-        interval=10,
-        save_best=None,
-        max_keep_ckpts=2,
-        rule='greater',
-    ),
-    sampler_seed=dict(type=DistSamplerSeedHook),
-    sync_buffers=dict(type=SyncBuffersHook),
-)
-custom_hooks = [
-    dict(type=RandomStateHook),
-    dict(type=NonFiniteLossHook, action='stop'),
-]
-env_cfg = dict(
-    cudnn_benchmark=False,
-    mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'),
-)
-log_processor = dict(type=LogProcessor, window_size=20, by_epoch=True)
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(
-    type=ActionVisualizer,
-    vis_backends=[dict(type='LocalVisBackend')],
-)
-log_level = 'INFO'
-load_from = None
-resume = False
+default_hooks.checkpoint.interval = 10
+default_hooks.checkpoint.save_best = None
 pretrained = 'work_dirs/demo/pretrain/epoch_40.pth'
-arch = 'base'
-embed_dims = 768
 data_root = 'data/toy_ava'
 anno_root = 'data/toy_ava/annotations'
 ann_file_train = 'data/toy_ava/annotations/toy_train.csv'
@@ -91,67 +28,14 @@ exclude_file_val = 'data/toy_ava/annotations/toy_val_excluded_timestamps.csv'
 label_file = 'data/toy_ava/annotations/toy_action_list.pbtxt'
 proposal_file_train = 'data/toy_ava/annotations/toy_dense_proposals_train.pkl'
 proposal_file_val = 'data/toy_ava/annotations/toy_dense_proposals_val.pkl'
-model = dict(
-    type=FastRCNN,
-    _scope_='mmdet',
-    backbone=dict(
-        type=VideoMAE,
-        arch=dict(embed_dims=96, num_layers=4, num_heads=3),
-        img_size=96,
-        num_frames=8,
-        drop_path_rate=0.1,
-        out_type='featmap',
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='work_dirs/demo/pretrain/epoch_40.pth',
-            prefix='backbone.',
-        ),
-    ),
-    roi_head=dict(
-        type=AVARoIHead,
-        bbox_roi_extractor=dict(
-            type=SingleRoIExtractor3D,
-            roi_layer_type='RoIAlign',
-            output_size=8,
-            with_temporal_pool=True,
-        ),
-        bbox_head=dict(
-            type=BBoxHeadAVA,
-            background_class=True,
-            in_channels=96,
-            num_classes=6,
-            multilabel=True,
-            dropout_ratio=0.2,
-        ),
-    ),
-    data_preprocessor=dict(
-        type=ActionDataPreprocessor,
-        _scope_='mmaction',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        format_shape='NCTHW',
-    ),
-    train_cfg=dict(
-        rcnn=dict(
-            assigner=dict(
-                type=MaxIoUAssignerAVA,
-                pos_iou_thr=0.9,
-                neg_iou_thr=0.9,
-                min_pos_iou=0.9,
-            ),
-            sampler=dict(
-                type=RandomSampler,
-                num=32,
-                pos_fraction=1,
-                neg_pos_ub=-1,
-                add_gt_as_proposals=True,
-            ),
-            pos_weight=1.0,
-        ),
-    ),
-    test_cfg=dict(rcnn=None),
-)
-dataset_type = 'CheckedAVADataset'
+model.backbone.arch = dict(embed_dims=96, num_layers=4, num_heads=3)
+model.backbone.img_size = 96
+model.backbone.num_frames = 8
+model.backbone.drop_path_rate = 0.1
+model.backbone.init_cfg.checkpoint = 'work_dirs/demo/pretrain/epoch_40.pth'
+model.roi_head.bbox_head.in_channels = 96
+model.roi_head.bbox_head.num_classes = 6
+model.roi_head.bbox_head.dropout_ratio = 0.2
 train_pipeline = [
     dict(type=SampleAVAFrames, clip_len=8, frame_interval=2),
     dict(type=RawFrameDecode),
@@ -168,119 +52,55 @@ val_pipeline = [
     dict(type=FormatShape, input_format='NCTHW', collapse=True),
     dict(type=PackActionInputs),
 ]
-train_dataloader = dict(
-    batch_size=4,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type=SeededSampler, shuffle=True),
-    dataset=dict(
-        type=CheckedAVADataset,
-        ann_file='data/toy_ava/annotations/toy_train.csv',
-        exclude_file='data/toy_ava/annotations/toy_train_excluded_timestamps.csv',
-        pipeline=[
-            dict(type=SampleAVAFrames, clip_len=8, frame_interval=2),
-            dict(type=RawFrameDecode),
-            dict(type=RandomRescale, scale_range=(96, 112)),
-            dict(type=RandomCrop, size=96),
-            dict(type=Flip, flip_ratio=0.5),
-            dict(type=FormatShape, input_format='NCTHW', collapse=True),
-            dict(type=PackActionInputs),
-        ],
-        label_file='data/toy_ava/annotations/toy_action_list.pbtxt',
-        proposal_file='data/toy_ava/annotations/toy_dense_proposals_train.pkl',
-        data_prefix=dict(img='data/toy_ava/rawframes'),
-        timestamp_start=900,
-        timestamp_end=910,
-        fps=30,
-        num_classes=6,
-    ),
-)
-val_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type=DefaultSampler, shuffle=False),
-    dataset=dict(
-        type=CheckedAVADataset,
-        ann_file='data/toy_ava/annotations/toy_val.csv',
-        exclude_file='data/toy_ava/annotations/toy_val_excluded_timestamps.csv',
-        pipeline=[
-            dict(
-                type=SampleAVAFrames,
-                clip_len=8,
-                frame_interval=2,
-                test_mode=True,
-            ),
-            dict(type=RawFrameDecode),
-            dict(type='Resize', scale=(-1, 96)),
-            dict(type=FormatShape, input_format='NCTHW', collapse=True),
-            dict(type=PackActionInputs),
-        ],
-        label_file='data/toy_ava/annotations/toy_action_list.pbtxt',
-        proposal_file='data/toy_ava/annotations/toy_dense_proposals_val.pkl',
-        data_prefix=dict(img='data/toy_ava/rawframes'),
-        test_mode=True,
-        timestamp_start=900,
-        timestamp_end=910,
-        fps=30,
-        num_classes=6,
-    ),
-)
-test_dataloader = dict(
-    batch_size=1,
-    num_workers=0,
-    persistent_workers=False,
-    sampler=dict(type=DefaultSampler, shuffle=False),
-    dataset=dict(
-        type=CheckedAVADataset,
-        ann_file='data/toy_ava/annotations/toy_val.csv',
-        exclude_file='data/toy_ava/annotations/toy_val_excluded_timestamps.csv',
-        pipeline=[
-            dict(
-                type=SampleAVAFrames,
-                clip_len=8,
-                frame_interval=2,
-                test_mode=True,
-            ),
-            dict(type=RawFrameDecode),
-            dict(type='Resize', scale=(-1, 96)),
-            dict(type=FormatShape, input_format='NCTHW', collapse=True),
-            dict(type=PackActionInputs),
-        ],
-        label_file='data/toy_ava/annotations/toy_action_list.pbtxt',
-        proposal_file='data/toy_ava/annotations/toy_dense_proposals_val.pkl',
-        data_prefix=dict(img='data/toy_ava/rawframes'),
-        test_mode=True,
-        timestamp_start=900,
-        timestamp_end=910,
-        fps=30,
-        num_classes=6,
-    ),
-)
-val_evaluator = dict(
-    type=AVAFrameMAP,
-    ann_file='data/toy_ava/annotations/toy_val.csv',
-    label_file='data/toy_ava/annotations/toy_action_list.pbtxt',
-    exclude_file='data/toy_ava/annotations/toy_val_excluded_timestamps.csv',
-    num_classes=6,
-)
-test_evaluator = dict(
-    type=AVAFrameMAP,
-    ann_file='data/toy_ava/annotations/toy_val.csv',
-    label_file='data/toy_ava/annotations/toy_action_list.pbtxt',
-    exclude_file='data/toy_ava/annotations/toy_val_excluded_timestamps.csv',
-    num_classes=6,
-)
+train_dataloader.batch_size = 4
+train_dataloader.num_workers = 0
+train_dataloader.persistent_workers = False
+train_dataloader.dataset.ann_file = 'data/toy_ava/annotations/toy_train.csv'
+train_dataloader.dataset.exclude_file = 'data/toy_ava/annotations/toy_train_excluded_timestamps.csv'
+train_dataloader.dataset.pipeline = train_pipeline
+train_dataloader.dataset.label_file = 'data/toy_ava/annotations/toy_action_list.pbtxt'
+train_dataloader.dataset.proposal_file = 'data/toy_ava/annotations/toy_dense_proposals_train.pkl'
+train_dataloader.dataset.data_prefix.img = 'data/toy_ava/rawframes'
+train_dataloader.dataset.timestamp_start = 900
+train_dataloader.dataset.timestamp_end = 910
+train_dataloader.dataset.fps = 30
+train_dataloader.dataset.num_classes = 6
+val_dataloader.num_workers = 0
+val_dataloader.persistent_workers = False
+val_dataloader.dataset.ann_file = 'data/toy_ava/annotations/toy_val.csv'
+val_dataloader.dataset.exclude_file = 'data/toy_ava/annotations/toy_val_excluded_timestamps.csv'
+val_dataloader.dataset.pipeline = val_pipeline
+val_dataloader.dataset.label_file = 'data/toy_ava/annotations/toy_action_list.pbtxt'
+val_dataloader.dataset.proposal_file = 'data/toy_ava/annotations/toy_dense_proposals_val.pkl'
+val_dataloader.dataset.data_prefix.img = 'data/toy_ava/rawframes'
+val_dataloader.dataset.timestamp_start = 900
+val_dataloader.dataset.timestamp_end = 910
+val_dataloader.dataset.fps = 30
+val_dataloader.dataset.num_classes = 6
+test_dataloader.num_workers = 0
+test_dataloader.persistent_workers = False
+test_dataloader.dataset.ann_file = 'data/toy_ava/annotations/toy_val.csv'
+test_dataloader.dataset.exclude_file = 'data/toy_ava/annotations/toy_val_excluded_timestamps.csv'
+test_dataloader.dataset.pipeline = val_pipeline
+test_dataloader.dataset.label_file = 'data/toy_ava/annotations/toy_action_list.pbtxt'
+test_dataloader.dataset.proposal_file = 'data/toy_ava/annotations/toy_dense_proposals_val.pkl'
+test_dataloader.dataset.data_prefix.img = 'data/toy_ava/rawframes'
+test_dataloader.dataset.timestamp_start = 900
+test_dataloader.dataset.timestamp_end = 910
+test_dataloader.dataset.fps = 30
+test_dataloader.dataset.num_classes = 6
+val_evaluator.ann_file = 'data/toy_ava/annotations/toy_val.csv'
+val_evaluator.label_file = 'data/toy_ava/annotations/toy_action_list.pbtxt'
+val_evaluator.exclude_file = 'data/toy_ava/annotations/toy_val_excluded_timestamps.csv'
+val_evaluator.num_classes = 6
+test_evaluator.ann_file = 'data/toy_ava/annotations/toy_val.csv'
+test_evaluator.label_file = 'data/toy_ava/annotations/toy_action_list.pbtxt'
+test_evaluator.exclude_file = 'data/toy_ava/annotations/toy_val_excluded_timestamps.csv'
+test_evaluator.num_classes = 6
 epochs = 40
 warmup_epochs = 4
-train_cfg = dict(
-    type=EpochBasedTrainLoop,
-    max_epochs=40,
-    val_begin=1,
-    val_interval=40,
-)
-val_cfg = dict(type=ValLoop)
-test_cfg = dict(type=TestLoop)
+train_cfg.max_epochs = 40
+train_cfg.val_interval = 40
 param_scheduler = [
     dict(
         type=LinearLR,
@@ -298,13 +118,8 @@ param_scheduler = [
         convert_to_iter_based=True,
     ),
 ]
-optim_wrapper = dict(
-    optimizer=dict(type=AdamW, lr=0.001, weight_decay=0.05),
-    constructor='LayerDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(decay_rate=0.75),
-    clip_grad=dict(max_norm=40, norm_type=2),
-)
-auto_scale_lr = dict(enable=False, base_batch_size=4)
+optim_wrapper.optimizer.lr = 0.001
+auto_scale_lr.base_batch_size = 4
 num_classes = 6
 clip_len = 8
 frame_interval = 2
