@@ -23,7 +23,7 @@ from .formats import (
 from .safe_load import SAFE_GLOBALS, load_checkpoint_file
 
 
-def read_checkpoint(filename: str, map_location=None):
+def load_from_safe_local(filename: str, map_location=None):
     """A local checkpoint, read safely, in our layout if it is a foreign
     VideoMAE one (mmengine's scheme for local paths: its log prints the
     name after ``load_from_``)."""
@@ -44,7 +44,7 @@ def load_weights(model: torch.nn.Module, filename: str,
                  policy: str = 'exact') -> dict:
     """Read, convert and fit a checkpoint file into ``model``; return the
     checkpoint."""
-    checkpoint = read_checkpoint(filename, map_location='cpu')
+    checkpoint = load_from_safe_local(filename, map_location='cpu')
     fit_checkpoint(model, checkpoint, filename, policy)
     return checkpoint
 
@@ -56,7 +56,7 @@ def load_backbone_weights(module, checkpoint: str,
     with or without ``prefix``. Missing and unexpected keys are logged."""
     from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
     print_log(f'load VideoMAE backbone from {checkpoint}', logger='current')
-    # mmengine's schemes (URLs too); local files come through read_checkpoint
+    # mmengine's schemes: URLs too; local files through load_from_safe_local
     sd = unwrap(_load_checkpoint(checkpoint, map_location='cpu'))
     if prefix and prefix != 'backbone.' and any(
             k.startswith(prefix) for k in sd):
@@ -70,9 +70,9 @@ def load_backbone_weights(module, checkpoint: str,
 
 def install() -> None:
     """Route mmengine's local checkpoint loading through
-    :func:`read_checkpoint`, and allow the same data types to torch's
+    :func:`load_from_safe_local`, and allow the same data types to torch's
     default ``weights_only`` loads, which mmengine's URL and object-store
     schemes use."""
     from mmengine.runner.checkpoint import CheckpointLoader
-    CheckpointLoader.register_scheme('', read_checkpoint, force=True)
+    CheckpointLoader.register_scheme('', load_from_safe_local, force=True)
     torch.serialization.add_safe_globals(SAFE_GLOBALS)
