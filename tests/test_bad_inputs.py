@@ -184,11 +184,13 @@ def test_fuzz_evaluation_cli(tmp_path, rows):
 
 
 def test_missing_ava_frames_name_the_folder(tmp_path):
-    """The toy AVA set with one frame folder gone: the sample names it."""
+    """The toy AVA set with one frame folder gone: the build names it (with
+    the count); with one frame gone, the sample that needs it names the
+    folder."""
+    from videomae_det_core.errors import InputError
     toy = tmp_path / 'toy_ava'
     run_python([str(ROOT / 'tools/data/make_toy_ava.py'), str(toy),
                 '--videos', '2', '--val-videos', '1'])
-    shutil.rmtree(toy / 'rawframes' / 'toy-001_0')
     from mmengine.config import Config
     cfg = Config.fromfile(str(ROOT / 'configs' / 'ava_toy_vit-tiny.py'))
     ds = cfg.val_dataloader.dataset
@@ -198,7 +200,14 @@ def test_missing_ava_frames_name_the_folder(tmp_path):
               label_file=str(anno / 'toy_action_list.pbtxt'),
               proposal_file=str(anno / 'toy_dense_proposals_val.pkl'),
               data_prefix=dict(img=str(toy / 'rawframes')))
+    frames = toy / 'rawframes' / 'toy-001_0'
+    (frames / 'img_00060.jpg').unlink()  # keyframe 902 s centres here
     dataset = DATASETS.build(ds)
     assert type(dataset).__name__ == 'CheckedAVADataset'
     with pytest.raises(SampleLoadError, match=r'toy-001_0: cannot load'):
         dataset[0]
+    shutil.rmtree(frames)
+    with pytest.raises(InputError, match=r"toy_val.csv: 1 of 1 videos "
+                       r"cannot be read under .*rawframes: 'toy-001_0' "
+                       r"\(missing\)"):
+        DATASETS.build(ds)

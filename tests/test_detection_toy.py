@@ -252,7 +252,8 @@ def test_video_mode_streams_each_frame_once(toy_ava_root):
     ds_cfg.update(ann_file=str(anno / 'toy_train.csv'), exclude_file=None,
                   label_file=str(anno / 'toy_action_list.pbtxt'),
                   proposal_file=str(anno / 'toy_dense_proposals_train.pkl'),
-                  data_prefix=dict(img=str(root / 'videos')), pipeline=[])
+                  data_prefix=dict(img=str(root / 'videos')),
+                  pipeline=[dict(type='AVAVideoDecode')])  # the route
     dataset = DATASETS.build(ds_cfg)
     sample = Compose([dict(type='SampleAVAFrames', clip_len=8,
                            frame_interval=2, test_mode=True)])

@@ -73,6 +73,10 @@ model = dict(
     test_cfg=dict(rcnn=None))
 
 dataset_type = 'CheckedAVADataset'  # mmaction2's, with bad-sample handling
+# AVA's annotation times: its videos are cut to the 15-minute segments that
+# start at 900 s (the dataset's default is seconds from each video's start,
+# with each video's length learned from it)
+ava_times = dict(timestamp_start=900, timestamp_end=1800, fps=30)
 train_pipeline = [
     dict(type='SampleAVAFrames', clip_len=16, frame_interval=4),
     dict(type='RawFrameDecode'),
@@ -102,7 +106,8 @@ train_dataloader = dict(
         pipeline=train_pipeline,
         label_file=label_file,
         proposal_file=proposal_file_train,
-        data_prefix=dict(img=data_root)))
+        data_prefix=dict(img=data_root),
+        **ava_times))
 val_dataloader = dict(
     batch_size=1,
     num_workers=8,
@@ -116,7 +121,8 @@ val_dataloader = dict(
         label_file=label_file,
         proposal_file=proposal_file_val,
         data_prefix=dict(img=data_root),
-        test_mode=True))
+        test_mode=True,
+        **ava_times))
 test_dataloader = val_dataloader
 
 # the official rules, not mmaction2's AVAMetric (see docs/evaluation.md)

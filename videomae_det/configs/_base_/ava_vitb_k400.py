@@ -108,6 +108,7 @@ model = dict(
     test_cfg=dict(rcnn=None),
 )
 dataset_type = 'CheckedAVADataset'
+ava_times = dict(timestamp_start=900, timestamp_end=1800, fps=30)
 train_pipeline = [
     dict(type=SampleAVAFrames, clip_len=16, frame_interval=4),
     dict(type=RawFrameDecode),
@@ -137,6 +138,9 @@ train_dataloader = dict(
         label_file='data/ava/annotations/ava_action_list_v2.2_for_activitynet_2019.pbtxt',
         proposal_file='data/ava/annotations/ava_dense_proposals_train.FAIR.recall_93.9.pkl',
         data_prefix=dict(img='data/ava/rawframes'),
+        timestamp_start=900,
+        timestamp_end=1800,
+        fps=30,
     ),
 )
 val_dataloader = dict(
@@ -153,6 +157,9 @@ val_dataloader = dict(
         proposal_file='data/ava/annotations/ava_dense_proposals_val.FAIR.recall_93.9.pkl',
         data_prefix=dict(img='data/ava/rawframes'),
         test_mode=True,
+        timestamp_start=900,
+        timestamp_end=1800,
+        fps=30,
     ),
 )
 test_dataloader = dict(
@@ -169,6 +176,9 @@ test_dataloader = dict(
         proposal_file='data/ava/annotations/ava_dense_proposals_val.FAIR.recall_93.9.pkl',
         data_prefix=dict(img='data/ava/rawframes'),
         test_mode=True,
+        timestamp_start=900,
+        timestamp_end=1800,
+        fps=30,
     ),
 )
 val_evaluator = dict(
