@@ -135,7 +135,8 @@ def test_ava_data_tools_extract_and_check(tmp_path):
             str(anno / 'toy_val.csv'), '--labels',
             str(anno / 'toy_action_list.pbtxt'), '--proposals',
             str(anno / 'toy_dense_proposals_val.pkl'), '--videos',
-            str(toy / 'videos'), '--start', '902', '--end', '908']
+            str(toy / 'videos'), '--start', '902', '--end', '908',
+            '--timestamp-start', '900']
     assert run_python(args).stdout.strip().endswith('OK')
     with open(anno / 'toy_val.csv', 'a') as f:
         f.write('ghost,0950,0.1,0.1,0.2,0.2,9,0\n')
@@ -149,7 +150,7 @@ def test_ava_data_tools_extract_and_check(tmp_path):
     assert result.returncode == 1
     out = result.stdout
     assert 'toy_val.csv:' in out and 'outside [0, 1]' in out
-    assert 'timestamps outside 902-908: [950]' in out
+    assert 'timestamps outside --start 902 --end 908: [950]' in out
     assert 'action ids not in' in out and '{9: 1}' in out
     assert 'video ghost has no file' in out
     assert 'shape (3, 2)' in out
@@ -216,7 +217,8 @@ def test_check_annotations_in_a_log_and_on_frame_folders(toy_ava_root):
     given as --videos are recognised as such."""
     anno = toy_ava_root / 'data' / 'toy_ava' / 'annotations'
     args = [str(ROOT / 'tools/data/ava/check_annotations.py'), '--ann',
-            str(anno / 'toy_train.csv'), '--start', '902', '--end', '908']
+            str(anno / 'toy_train.csv'), '--start', '902', '--end', '908',
+            '--timestamp-start', '900']
     videos = str(toy_ava_root / 'data' / 'toy_ava' / 'videos')
     result = run_python(args + ['--videos', videos])
     assert result.stdout.strip() == 'OK'  # no bar: stdout is a pipe

@@ -12,6 +12,7 @@ from mmengine.config import DictAction
 import videomae_det  # noqa: F401  registers modules, applies compat fixes
 from videomae_det.engine.runner_setup import (
     build_runner,
+    check_weights_exist,
     close_distributed,
     enable_amp,
     load_config,
@@ -88,6 +89,7 @@ def run(args: argparse.Namespace) -> None:
             randomness['seed'] = args.seed
         randomness['deterministic'] = args.deterministic
         randomness['diff_rank_seed'] = args.diff_rank_seed
+    check_weights_exist(cfg)
     runner = build_runner(
         cfg, 'partial' if args.allow_partial else 'finetune')
     runner.train()

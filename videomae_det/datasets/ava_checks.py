@@ -88,6 +88,13 @@ def check_ava_config(cfg: Config) -> Optional[int]:
                                 f'{evaluator.get("custom_classes")} but '
                                 f'{where}.custom_classes='
                                 f'{ds.get("custom_classes")}')
+    topk = head.get('topk', (3, 5))  # mmaction2's default
+    topk = (topk, ) if isinstance(topk, int) else tuple(topk or ())
+    if any(k >= head_n for k in topk):
+        fit = tuple(k for k in (1, 3, 5) if k < head_n) or None
+        problems.append(f'model.roi_head.bbox_head.topk={topk} (mmaction2\'s '
+                        'training accuracy) needs each k below num_classes='
+                        f'{head_n}: set topk={fit}')
     if problems:
         raise AVAConfigError('AVA class settings disagree: ' +
                              '; '.join(problems))

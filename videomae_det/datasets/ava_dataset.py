@@ -12,10 +12,10 @@ line. The data list equals mmaction2's for a well-formed file (tested).
 Beyond AVA: timestamps are seconds from each video's start unless the
 config gives AVA's segment times (``timestamp_start=900,
 timestamp_end=1800``); each video's length comes from the video or its
-frame folder (:mod:`.ava_timing`), and a keyframe outside its video, a
-missing video and a keyframe without proposals stop the build naming them
-(or, when asked, are left out and counted). Without a proposal file the
-annotated boxes are the proposals.
+frame folder (:mod:`videomae_det_core.ava.timing`), and a keyframe outside
+its video, a missing video and a keyframe without proposals stop the build
+naming them (or, when asked, are left out and counted). Without a proposal
+file the annotated boxes are the proposals.
 """
 import os.path as osp
 from collections import Counter, defaultdict
@@ -34,9 +34,9 @@ from videomae_det_core.ava.io import (
     read_label_map,
     read_rows,
 )
+from videomae_det_core.ava.timing import learn_spans, missing_videos_error
 
 from .ava_checks import AVAConfigError
-from .ava_timing import learn_spans, missing_videos_error
 from .bad_samples import BadSampleMixin
 from .seeded import SeededSamplesMixin
 
@@ -80,6 +80,11 @@ class CheckedAVADataset(SeededSamplesMixin, BadSampleMixin, AVADataset):
             if value not in allowed:
                 raise AVAConfigError(f'{name}={value!r}: use one of '
                                      f'{allowed}')
+        if float(fps) != int(fps):
+            raise AVAConfigError(f'fps={fps}: a whole number (the rate of '
+                                 "mmaction2's frame indices; videos of any "
+                                 'rate decode by time)')
+        fps = int(fps)
         self.drop_unused_actions = drop_unused_actions
         self.outside_video = outside_video
         self.missing_proposals = missing_proposals
@@ -165,12 +170,14 @@ class CheckedAVADataset(SeededSamplesMixin, BadSampleMixin, AVADataset):
 
     def _shots(self, records: dict, lines: Dict[str, int]) -> dict:
         """{keyframe: ``shot_info``} for the keyframes inside their videos,
-        which are learned here (see :mod:`.ava_timing`)."""
+        which are learned here (see :mod:`videomae_det_core.ava.timing`)."""
         root = self.data_prefix['img'] or ''
         videos = {key.split(',')[0] for key in records}
-        spans, bad = learn_spans(videos, root, self._FPS,
-                                 self.timestamp_start, self._video_decode(),
-                                 self.filename_tmpl)
+        decode = self._video_decode()
+        spans, bad = learn_spans(
+            videos, root, self._FPS, self.timestamp_start,
+            decode and decode.suffix, decode and decode.video_start,
+            self.filename_tmpl)
         if bad and not getattr(self, 'skip_bad_samples', False):
             raise missing_videos_error(bad, len(videos), root, self.ann_file)
         fixed = None if self.timestamp_end is None else (

@@ -68,6 +68,29 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
     return adapt_to_device(cfg)
 
 
+def check_weights_exist(cfg: Config) -> None:
+    """The local files a training run loads (``load_from``, the backbone's
+    ``init_cfg`` checkpoint) exist, before anything is built.
+
+    Raises:
+        ConfigError: Naming the key, the path and what to do.
+    """
+    init = ((cfg.get('model') or {}).get('backbone') or {}).get('init_cfg')
+    checks = [] if cfg.get('resume') else [('load_from',
+                                           cfg.get('load_from'))]
+    if isinstance(init, dict) and type_name(init.get('type')) == \
+            'Pretrained':
+        checks.append(('model.backbone.init_cfg.checkpoint',
+                       init.get('checkpoint')))
+    for key, path in checks:
+        if isinstance(path, str) and '://' not in path and \
+                not osp.exists(osp.expanduser(path)):
+            hint = ('; set model.backbone.init_cfg=None to train from '
+                    'scratch' if key.startswith('model') else '')
+            raise ConfigError(f'{key}={path}: no such file (a pre-trained '
+                              f'VideoMAE or a converted checkpoint){hint}')
+
+
 def follow_max_epochs(cfg: Config, old: Optional[int]) -> None:
     """Fit the epoch-based ``param_scheduler`` of an ``old``-epoch schedule
     to a new ``train_cfg.max_epochs``: every boundary scaled in proportion

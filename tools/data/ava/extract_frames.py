@@ -7,8 +7,11 @@ Frames are taken by time (frame k is at ``start + (k - 1) / fps``
 seconds of the segment), as mmaction2's AVA reader expects; works offline
 with decord. ``--start/--end`` select a time range of whole movies; leave
 them out for videos already cut to the 15-minute segments.
+``OUT_DIR/frames.json`` records the rate and each video's frame count; the
+AVA dataset checks its ``fps`` against it.
 """
 import argparse
+import json
 import os
 import os.path as osp
 
@@ -59,12 +62,27 @@ def main() -> None:
                     if is_video(f))
     if not videos:
         raise SystemExit(f'error: no videos in {args.video_dir}')
+    meta_path = osp.join(args.out_dir, 'frames.json')
+    meta = dict(fps=args.fps, videos={})
+    if osp.isfile(meta_path):  # a second run into the same folder
+        with open(meta_path) as f:
+            meta = json.load(f)
+        if meta.get('fps') != args.fps:
+            raise SystemExit(f'error: {meta_path}: frames there were '
+                             f'extracted at {meta.get("fps")} fps, not '
+                             f'--fps {args.fps:g}; use another OUT_DIR')
     bar = ProgressBar(len(videos))
     total = 0
     for name in videos:
-        total += extract(osp.join(args.video_dir, name),
-                         osp.join(args.out_dir, osp.splitext(name)[0]),
-                         args.fps, args.start, args.end, args.short_side)
+        video = osp.splitext(name)[0]
+        count = extract(osp.join(args.video_dir, name),
+                        osp.join(args.out_dir, video), args.fps, args.start,
+                        args.end, args.short_side)
+        total += count
+        meta['videos'][video] = count
+        os.makedirs(args.out_dir, exist_ok=True)
+        with open(meta_path, 'w') as f:  # as it goes: a killed run keeps it
+            json.dump(meta, f, indent=1)
         bar.update()
     print(f'\n{total} frames from {len(videos)} videos in {args.out_dir}')
 

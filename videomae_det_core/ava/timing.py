@@ -15,7 +15,7 @@ import os.path as osp
 from dataclasses import dataclass
 from typing import Dict, Optional
 
-from videomae_det_core.errors import InputError
+from ..errors import InputError
 
 FRAMES_META = 'frames.json'  # written by tools/data/ava/extract_frames.py
 
@@ -83,29 +83,31 @@ def frames_rate(root: str, fps: float) -> None:
 
 
 def learn_spans(videos, root: str, fps: float, origin: float,
-                decode=None, filename_tmpl: str = 'img_{:05}.jpg'
+                video_suffix: Optional[str] = None,
+                video_start: Optional[float] = None,
+                filename_tmpl: str = 'img_{:05}.jpg'
                 ) -> (Dict[str, Span], Dict[str, str]):
     """Spans of ``videos`` (ids) under ``root``, and {id: problem} for those
-    that are missing or do not open. ``decode``: the pipeline's
-    ``AVAVideoDecode`` (the video route), or None (frame folders at
-    ``fps``)."""
+    that are missing or do not open: video files ``<id><video_suffix>``
+    (the video route; their first frame at ``video_start``, default
+    ``origin``), or frame folders at ``fps`` whose first frame is at
+    ``origin``."""
     spans, bad = {}, {}
-    if decode is None:
+    if video_suffix is None:
         frames_rate(root, fps)
     for video in sorted(videos):
-        if decode is None:
+        if video_suffix is None:
             n = count_frames(osp.join(root, video), filename_tmpl)
             if not n:
                 bad[video] = 'missing' if n is None else 'no frames'
             else:
                 spans[video] = Span(n, fps, origin)
             continue
-        probed = probe_video(osp.join(root, video) + decode.suffix)
+        probed = probe_video(osp.join(root, video) + video_suffix)
         if isinstance(probed, str):
             bad[video] = probed
         else:
-            start = origin if decode.video_start is None else \
-                decode.video_start
+            start = origin if video_start is None else video_start
             spans[video] = Span(probed[0], probed[1], start)
     return spans, bad
 
