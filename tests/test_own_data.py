@@ -73,7 +73,8 @@ def build(own, route='frames', pipeline=True, **kw):
                label_file=str(own / 'annotations/labels.pbtxt'),
                proposal_file=str(own / 'annotations/proposals.pkl'),
                data_prefix=dict(img=str(own / route)),
-               custom_classes=list(IDS), num_classes=5, fps=FPS, test_mode=True,
+               custom_classes=list(IDS), num_classes=5, fps=FPS,
+               test_mode=True,
                pipeline=[dict(type='SampleAVAFrames', test_mode=True, **CLIP),
                          decode] if pipeline else [])
     cfg.update(kw)
