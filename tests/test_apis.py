@@ -248,6 +248,33 @@ def test_demo_writes_every_output_by_default(tmp_path, detector, clips):
     assert len(rows) - 1 == sum(len(p['actions']) for r in people
                                 for p in r['people'])
     assert '250/250 frames' in result.stdout
+    # the progress ends with every keyframe, as the summary; the encoder
+    # search says nothing when one encoder works
+    last = [line for line in result.stdout.splitlines() if 'frames/s' in
+            line][-1]
+    assert last.endswith('10 keyframes') and '10 keyframes,' in result.stdout
+    assert 'v4l2' not in result.stderr and 'avc1' not in result.stderr
+
+
+def test_timeline_spans_the_video_and_says_when_nobody_was_found(
+        tmp_path, monkeypatch):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    from videomae_det.apis.outputs import plot_timeline
+    figures = []
+    monkeypatch.setattr(plt, 'close', figures.append)
+    person = dict(track=1, actions=[['wave arm', 0.9]])
+    plot_timeline([dict(second=s, people=[person]) for s in (6.0, 7.0)],
+                  str(tmp_path / 'a.png'), 0.5, duration=7.2)
+    plot_timeline([], str(tmp_path / 'b.png'), 0.5, duration=7.2)
+    bars, empty = (f.axes[0] for f in figures)
+    assert bars.get_xlim() == empty.get_xlim() == (0, 7.2)
+    ends = [c.get_datalim(bars.transData).x1 for c in bars.collections]
+    assert ends and max(ends) <= 7.2 + 1e-9  # no bar past the end
+    assert [t.get_text() for t in empty.texts] == ['no people found']
+    assert empty.get_legend() is None
 
 
 def test_demo_bad_inputs_exit_1_naming_the_file(tmp_path, detector, clips):

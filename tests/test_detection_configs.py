@@ -129,6 +129,11 @@ def test_ava_class_settings_are_checked_against_each_other(tmp_path):
         check_ava_config(cfg)
     assert 'train_dataloader.dataset.num_classes=4' in str(err.value)
     cfg.model.roi_head.bbox_head.num_classes = 4
+    # mmaction2's head asserts each top-k below num_classes (bare)
+    with pytest.raises(AVAConfigError, match=r'topk=\(3, 5\) .* needs each '
+                       r'k below num_classes=4: set topk=\(1, 3\)'):
+        check_ava_config(cfg)
+    cfg.model.roi_head.bbox_head.topk = (1, 3)
     assert check_ava_config(cfg) == 4
     cfg.val_dataloader.dataset.custom_classes = [3, 7, 8]
     with pytest.raises(AVAConfigError, match=r'\[8\] are not in the label'):

@@ -109,13 +109,22 @@ class Progress:
     def __init__(self, total: int) -> None:
         self.total, self.start, self.shown = total, time.perf_counter(), -1
         self.tty = sys.stdout.isatty()
+        self.last, self.said = -1, None  # keyframes in the last line
+
+    def finish(self, keyframes: int) -> None:
+        """The last line again, with every keyframe counted (the last
+        ones are scored after their frames were read)."""
+        if keyframes != self.said:
+            self.shown = None
+            self(self.last, keyframes)
 
     def __call__(self, index: int, keyframes: int) -> None:
+        self.last = index
         done = index + 1
         step = done * (40 if self.tty else 10) // self.total
         if step == self.shown and done != self.total:
             return
-        self.shown = step
+        self.shown, self.said = step, keyframes
         rate = done / max(time.perf_counter() - self.start, 1e-9)
         text = (f'{done}/{self.total} frames, {rate:.1f} frames/s, '
                 f'{keyframes} keyframes')
@@ -149,6 +158,7 @@ def run(args: argparse.Namespace) -> None:
     video = AnnotatedVideo(outputs['out_video'], total.fps,
                            args.interval) if outputs['out_video'] else None
     progress = Progress(total.num_frames)
+    duration = total.num_frames / total.fps
     del total
     scored = [0, 0]  # keyframes, people
 
@@ -170,6 +180,7 @@ def run(args: argparse.Namespace) -> None:
         writer.close()
         if video:
             video.close()
+    progress.finish(scored[0])
     if sys.stdout.isatty():
         print()
     stream = inferencer.last_stream
@@ -182,7 +193,7 @@ def run(args: argparse.Namespace) -> None:
           ('' if scored[1] else ': no people found'))
     if outputs['out_timeline']:
         plot_timeline(writer.results, outputs['out_timeline'], args.thr,
-                      osp.basename(args.video))
+                      osp.basename(args.video), duration)
     for key, path in outputs.items():
         if path:
             extra = f' ({video.codec})' if key == 'out_video' and video \

@@ -17,6 +17,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.infer import BaseInferencer
+from mmengine.logging import print_log
 
 from videomae_det_core.ava.io import read_label_map
 from videomae_det_core.errors import InputError
@@ -95,6 +96,11 @@ class AVADetInferencer(BaseInferencer):
         ids = dataset.get('custom_classes') or list(
             range(1, head.num_classes))
         self.class_names = [names.get(i, str(i)) for i in ids]
+        unnamed = [i for i in ids if i not in names]
+        if unnamed:
+            print_log(f'label map {labels} has no names for action ids '
+                      f'{unnamed} of the model\'s classes: they show as '
+                      'numbers', logger='current', level=30)
         self.people = people
         self.track, self.thr, self.topk = track, thr, topk
 

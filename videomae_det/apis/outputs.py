@@ -6,9 +6,11 @@ atomically as results come, so an interrupted run leaves complete files
 for what it finished; the video is written under a temporary name and
 renamed when it is complete (a killed run leaves no half-written mp4).
 """
+import contextlib
 import csv
 import json
 import os
+import sys
 import time
 from collections import deque
 from typing import Dict, List, Optional
@@ -109,15 +111,22 @@ class AnnotatedVideo:
         h, w = shape[:2]
         logging = cv2.utils.logging
         level = logging.getLogLevel()
+        tries = []
         for codec in ('avc1', 'mp4v'):
             logging.setLogLevel(logging.LOG_LEVEL_SILENT)  # a failed try
-            writer = cv2.VideoWriter(self.tmp, cv2.VideoWriter_fourcc(*codec),
-                                     self.fps, (w, h))
+            # FFmpeg prints its own encoder probing (h264_v4l2m2m...) to
+            # the process's stderr: kept, and shown only if all fail
+            with captured_stderr() as said:
+                writer = cv2.VideoWriter(
+                    self.tmp, cv2.VideoWriter_fourcc(*codec), self.fps,
+                    (w, h))
             logging.setLogLevel(level)
             if writer.isOpened():
                 self.writer, self.codec = writer, codec
                 return
-        raise OSError(f'{self.path}: OpenCV cannot write mp4 here')
+            tries.append(f'{codec}: {"".join(said).strip() or "refused"}')
+        raise OSError(f'{self.path}: OpenCV cannot write mp4 here: ' +
+                      '; '.join(tries))
 
     def frame(self, index: int, frame: np.ndarray) -> None:
         self.queue.append((index, frame))
@@ -174,10 +183,30 @@ def draw_people(img: np.ndarray, people: List[dict]) -> np.ndarray:
     return img
 
 
+@contextlib.contextmanager
+def captured_stderr():
+    """What the process (C libraries included) writes to stderr inside
+    the block: the yielded list holds it after the block."""
+    import tempfile
+    said: List[str] = []
+    with tempfile.TemporaryFile(mode='w+') as sink:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield said
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            said.append(sink.read())
+
+
 def plot_timeline(results: List[dict], path: str, thr: float,
-                  title: str = '') -> None:
-    """One row per track, time on the x axis, each action drawn as a bar
-    where its score reaches ``thr`` (darker: higher score)."""
+                  title: str = '', duration: Optional[float] = None) -> None:
+    """One row per track, time on the x axis (the video's ``duration``
+    when given), each action drawn as a bar where its score reaches ``thr``
+    (darker: higher score)."""
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -194,7 +223,10 @@ def plot_timeline(results: List[dict], path: str, thr: float,
     for row, track in enumerate(tracks):
         for a, action in enumerate(actions):
             for second, score in rows[track].get(action, []):
-                ax.broken_barh([(second - step / 2, step)],
+                start = max(0., second - step / 2)
+                end = second + step / 2 if duration is None else min(
+                    duration, second + step / 2)
+                ax.broken_barh([(start, end - start)],
                                (row + a * lane, lane * 0.9),
                                color=cmap(a % 10), alpha=0.35 + 0.65 * score)
     ax.set_yticks([r + 0.5 for r in range(len(tracks))],
@@ -203,10 +235,17 @@ def plot_timeline(results: List[dict], path: str, thr: float,
     ax.set_ylim(0, max(1, len(tracks)))
     ax.invert_yaxis()
     ax.set_xlabel('time (s)')
-    ax.legend(handles=[matplotlib.patches.Patch(color=cmap(a % 10),
-                                                label=n)
-                       for a, n in enumerate(actions)],
-              loc='upper left', bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    last = max((r['second'] for r in results), default=0) + step / 2
+    ax.set_xlim(0, duration if duration is not None else max(last, 1.0))
+    if actions:
+        ax.legend(handles=[matplotlib.patches.Patch(color=cmap(a % 10),
+                                                    label=n)
+                           for a, n in enumerate(actions)],
+                  loc='upper left', bbox_to_anchor=(1.0, 1.0), fontsize=8)
+    else:
+        ax.text(0.5, 0.5, 'no people found' if not tracks else
+                f'no action scores >= {thr}', transform=ax.transAxes,
+                ha='center', va='center', fontsize=14, color='0.4')
     ax.set_title(title or f'actions per track (score >= {thr})')
     fig.tight_layout()
     fig.savefig(path, dpi=100)
