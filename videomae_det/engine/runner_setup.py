@@ -5,6 +5,7 @@ from typing import Optional
 
 import torch
 from mmengine.config import Config
+from mmengine.logging import print_log
 
 from videomae_det_core.archs import ARCH_SETTINGS
 from videomae_det_core.errors import InputError
@@ -56,6 +57,7 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
         cfg.merge_from_dict(cfg_options)
         if not any(k.startswith('param_scheduler') for k in cfg_options):
             follow_max_epochs(cfg, epochs)
+    fit_schedule(cfg, path)
     from ..datasets.ava_checks import check_ava_config
     check_ava_config(cfg)
     check_head_width(cfg)
@@ -89,6 +91,35 @@ def check_weights_exist(cfg: Config) -> None:
                     'scratch' if key.startswith('model') else '')
             raise ConfigError(f'{key}={path}: no such file (a pre-trained '
                               f'VideoMAE or a converted checkpoint){hint}')
+
+
+def fit_schedule(cfg: Config, path: str) -> None:
+    """A config (a child of ours) that shortened ``train_cfg.max_epochs``
+    below its schedule's fixed boundaries (a 5-epoch warm-up, 1 epoch)
+    gets the schedule fitted as ``--cfg-options`` fits it, from the length
+    the schedule was written for (our configs' ``epochs``); without that
+    length the error names the keys."""
+    new = cfg.get('train_cfg', {}).get('max_epochs')
+    schedulers = cfg.get('param_scheduler')
+    if not new or not isinstance(schedulers, list):
+        return
+    bad = [(i, s) for i, s in enumerate(schedulers)
+           if s.get('by_epoch', True) and (s.get('begin', 0) >= new or
+                                           (s.get('end') or 0) > new)]
+    if not bad:
+        return
+    old = cfg.get('epochs')
+    if isinstance(old, int) and old > new:
+        follow_max_epochs(cfg, old)
+        print_log(f'{path}: train_cfg.max_epochs={new} is shorter than the '
+                  f'{old}-epoch schedule: fitted to it (as --cfg-options '
+                  'train_cfg.max_epochs would)', logger='current')
+        return
+    i, s = bad[0]
+    raise ConfigError(
+        f'{path}: param_scheduler[{i}] ({type_name(s.get("type"))}) spans '
+        f'epochs {s.get("begin", 0)}-{s.get("end")} but train_cfg.max_epochs'
+        f'={new}: set param_scheduler in the config too')
 
 
 def follow_max_epochs(cfg: Config, old: Optional[int]) -> None:
