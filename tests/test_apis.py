@@ -286,9 +286,16 @@ def test_demo_bad_inputs_exit_1_naming_the_file(tmp_path, detector, clips):
     # same one-line path, their errors tested on the API above)
     # nobody: a valid, empty result and a line saying so
     (tmp_path / 'none.csv').write_text('')
+    # and a label map that lacks one of the head's classes: a warning
+    full = (ROOT / 'tests/helpers/toy_action_list.pbtxt').read_text()
+    (tmp_path / 'four.pbtxt').write_text(''.join(
+        'item {' + item for item in full.split('item {')[1:5]))
     result = demo(clips['bikes'], detector, '--boxes', 'none.csv',
-                  '--out-json', 'none.json', cwd=tmp_path)
+                  '--out-json', 'none.json', '--labels', 'four.pbtxt',
+                  cwd=tmp_path)
     assert 'no people found' in result.stdout
+    assert 'four.pbtxt has no names for action ids [5]' in (
+        result.stdout + result.stderr)
     assert all(not r['people'] for r in
                json.loads((tmp_path / 'none.json').read_text()))
 

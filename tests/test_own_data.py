@@ -234,6 +234,9 @@ def test_start_up_errors_are_one_line(own, tmp_path):
         'model.roi_head.bbox_head.topk=(3, 5)': [
             '--cfg-options', 'model.roi_head.bbox_head.topk=(3,5)'],
         'model.backbone.init_cfg.checkpoint=nowhere.pth: no such file': [],
+        "5 of 5 videos cannot be read under": [
+            '--cfg-options', 'model.backbone.init_cfg=None',
+            f'train_dataloader.dataset.data_prefix.img={tmp_path}'],
     }
     for message, options in cases.items():
         result = run_python([str(ROOT / 'tools/train.py'), 'mine.py',

@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 
 import pytest
 import yaml
@@ -139,11 +140,11 @@ if root:
 
 
 def venv_with_wheel(tmp_path):
-    """A wheel built from the tracked files, installed into a new virtual
-    environment that reads the project venv's dependencies (a path in a
-    .pth file, whose own .pth files, the editable install's among them,
-    are not run), and whose interpreters log every file they open in the
-    checkout (outside .venv) to the returned log."""
+    """A wheel built from an sdist of the tracked files, installed into a
+    new virtual environment that reads the project venv's dependencies (a
+    path in a .pth file, whose own .pth files, the editable install's among
+    them, are not run), and whose interpreters log every file they open in
+    the checkout (outside .venv) to the returned log."""
     src, wheels, venv = (tmp_path / n for n in ('src', 'wheels', 'venv'))
     files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'],
                            cwd=ROOT, capture_output=True, text=True,
@@ -153,7 +154,18 @@ def venv_with_wheel(tmp_path):
             (src / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, src / name)
     pip = [sys.executable, '-m', 'pip', '--disable-pip-version-check']
-    subprocess.run([*pip, 'wheel', str(src), '--no-deps',
+    # an sdist first (MANIFEST.in), then the wheel built from it
+    name = subprocess.run(
+        [sys.executable, '-c', 'from setuptools import build_meta; '
+         'print(build_meta.build_sdist("dist"))'], cwd=src, check=True,
+        capture_output=True, text=True).stdout.split()[-1]
+    sdist = src / 'dist' / name
+    with tarfile.open(sdist) as tar:
+        names = tar.getnames()
+    assert any(n.endswith('/configs/ava_vitb.py') for n in names)
+    assert any(n.endswith('/tools/train.py') for n in names)
+    assert any(n.endswith('/model-index.yml') for n in names)
+    subprocess.run([*pip, 'wheel', str(sdist), '--no-deps',
                     '--no-build-isolation', '-q', '-w', str(wheels)],
                    check=True, capture_output=True)
     subprocess.run([sys.executable, '-m', 'venv', '--without-pip',

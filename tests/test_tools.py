@@ -419,3 +419,18 @@ def test_data_tools_progress_bar_prints_every_tenth_off_a_terminal():
     assert [line.split(',')[0] for line in lines] == [
         f'{n}/25' for n in (2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 25)]
     assert 'ETA 0 s' in lines[-1]
+
+
+def test_exit_codes_keep_tracebacks_for_bugs(capsys):
+    """1 and one line for bad input; 3 and the traceback for a bug."""
+    from videomae_det_core.errors import InputError, exit_code
+
+    def bad_input():
+        raise InputError('data.csv:3: a short row')
+
+    assert exit_code(bad_input) == 1
+    assert capsys.readouterr().err == 'error: data.csv:3: a short row\n'
+    assert exit_code(lambda: 1 / 0) == 3
+    err = capsys.readouterr().err
+    assert 'Traceback' in err and 'ZeroDivisionError' in err
+    assert exit_code(lambda: None) == 0

@@ -3,7 +3,7 @@
 An :class:`InputError`'s message is complete on its own: it names the file
 and line, the config key or the checkpoint key, and says what to do. The
 tools print it as one line (``error: ...``) and exit 1, with no traceback;
-any other exception is a bug and keeps its traceback.
+any other exception is a bug and keeps its traceback (exit 3).
 """
 import re
 from typing import Any, Callable
@@ -32,12 +32,19 @@ def report(err: BaseException) -> int:
     return 1
 
 
+BUG = 3  # exit code of an error that is not the input's: a traceback
+
+
 def exit_code(run: Callable[..., Any], *args) -> int:
     """A tool's ``main``: ``run(*args)``, 0 when it returns, 1 with one line
-    on stderr for an :class:`InputError` (other errors keep their
-    traceback)."""
+    on stderr for an :class:`InputError`; any other exception is a bug:
+    its traceback and exit code 3 (2 stays argparse's usage error)."""
     try:
         run(*args)
     except InputError as err:
         return report(err)
+    except Exception:
+        import traceback
+        traceback.print_exc()
+        return BUG
     return 0
