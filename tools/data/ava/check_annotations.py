@@ -183,40 +183,46 @@ def check_proposals(path: str, rows: list) -> list:
 
 
 CONFIG = """\
-# Written by tools/data/ava/check_annotations.py for {ann}{val}:
-# {n} actions (label map ids {ids}), {videos} videos ({lengths}),
-# timestamps {origin}. Train with:
-#   python tools/train.py {out}   (or python -m videomae_det.tools train)
+# Written by tools/data/ava/check_annotations.py: {n} actions (label map
+# ids {ids}), {videos} videos ({lengths}), timestamps in seconds from
+# {origin:g} at each video's first frame.{val_note}
+# Train: python tools/train.py {out} (or python -m videomae_det.tools train)
 from mmengine.config import read_base
 
 with read_base():
     from videomae_det.configs.{base} import *
 
+root = {root!r}
+labels = {labels!r}
+train_ann = {ann!r}
+train_proposals = {proposals!r}  # None: the annotated boxes
+val_ann = {val_ann!r}
+val_proposals = {val_proposals!r}
 classes = {ids_list}
 num_classes = len(classes) + 1  # background first
+
 model.backbone.init_cfg = {init}
 # mmaction2's head scores top-k accuracy in training: k below num_classes
 model.roi_head.bbox_head.update(num_classes=num_classes, topk={topk})
 data = dict(
-    custom_classes=classes, num_classes=num_classes,
-    timestamp_start={origin_value}, timestamp_end=None,  # each video's length
-    fps={fps}, label_file={labels!r},
-    data_prefix=dict(img={root!r}), exclude_file=None)
+    custom_classes=classes, num_classes=num_classes, label_file=labels,
+    timestamp_start={origin!r}, timestamp_end=None,  # each video's length
+    fps={fps}, data_prefix=dict(img=root), exclude_file=None)
 train_dataloader.dataset.update(
-    ann_file={ann!r}, proposal_file={proposals!r}, **data)
+    ann_file=train_ann, proposal_file=train_proposals, **data)
 for loader in (val_dataloader, test_dataloader):
-    loader.dataset.update(
-        ann_file={val_ann!r}, proposal_file={val_proposals!r}, **data)
+    loader.dataset.update(ann_file=val_ann, proposal_file=val_proposals,
+                          **data)
 for evaluator in (val_evaluator, test_evaluator):
-    evaluator.update(ann_file={val_ann!r}, label_file={labels!r},
-                     exclude_file=None, custom_classes=classes,
-                     num_classes=num_classes)
+    evaluator.update(ann_file=val_ann, label_file=labels, exclude_file=None,
+                     custom_classes=classes, num_classes=num_classes)
 """
 VIDEO_ROUTE = """\
 # the videos are read directly (no extracted frames)
 for loader in (train_dataloader, val_dataloader, test_dataloader):
     loader.dataset.pipeline[1] = dict(type='AVAVideoDecode', suffix={suffix!r})
 """
+END = "del loader, evaluator  # not config keys\n"
 
 
 def write_config(args, facts: dict) -> str:
@@ -231,16 +237,15 @@ def write_config(args, facts: dict) -> str:
     def absolute(path):
         return path and osp.abspath(path)
     text = CONFIG.format(
-        ann=absolute(args.ann), val=f' and {args.val_ann}' if args.val_ann
-        else '', n=n, ids=', '.join(map(str, ids)), ids_list=list(ids),
+        n=n, ids=', '.join(map(str, ids)), ids_list=list(ids),
         videos=len(spans), lengths=f'{min(seconds):.1f}-{max(seconds):.1f} '
         's' if seconds else 'lengths not read',
-        origin=f'from {args.timestamp_start:g} s at each video\'s start',
-        origin_value=args.timestamp_start, out=args.write_config,
-        base=args.base, topk=topk, fps=round(facts.get('fps') or 30),
-        labels=absolute(args.labels), root=absolute(args.frames or
-                                                    args.videos),
-        proposals=absolute(args.proposals),
+        origin=args.timestamp_start, out=args.write_config,
+        val_note='' if args.val_ann else '\n# Validation: the training '
+        'annotations (no --val-ann).', base=args.base, topk=topk,
+        fps=round(facts.get('fps') or 30), labels=absolute(args.labels),
+        root=absolute(args.frames or args.videos),
+        ann=absolute(args.ann), proposals=absolute(args.proposals),
         val_ann=absolute(args.val_ann or args.ann),
         val_proposals=absolute(args.val_proposals if args.val_ann else
                                args.proposals),
@@ -248,7 +253,7 @@ def write_config(args, facts: dict) -> str:
         if args.pretrained else 'None  # or your pre-trained VideoMAE')
     if args.videos:
         text += VIDEO_ROUTE.format(suffix=facts.get('suffix') or '.mp4')
-    return text
+    return text + END
 
 
 def main() -> int:
