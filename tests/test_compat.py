@@ -125,7 +125,7 @@ def test_every_patch_is_listed_and_logged_once_at_debug_level():
 
     from videomae_det import compat
     names = [name for name, _ in compat.PATCHES]
-    assert len(names) == 6 and any('atomic' in n for n in names)
+    assert len(names) == 7 and any('atomic' in n for n in names)
     logger = MMLogger.get_instance('compat_test', log_level='DEBUG')
     records = []
     handler = logging.Handler(level=logging.DEBUG)
@@ -184,3 +184,28 @@ def test_openmim_is_installed_without_its_setuptools_pin():
     makefile = open(os.path.join(os.path.dirname(__file__), '..',
                                  'Makefile')).read()
     assert "--no-deps 'openmim==" in makefile
+
+
+def test_cfg_options_read_dict_values_only_with_the_patch():
+    """mmengine's DictAction on k=dict(...): RecursionError without the
+    patch; with it, the dict (nested in lists too), and a usage error
+    naming a value that is no literal."""
+    script = textwrap.dedent("""
+        import argparse
+        from mmengine.config import DictAction
+        parser = argparse.ArgumentParser()
+        parser.add_argument('--o', nargs='+', action=DictAction)
+        try:
+            print(parser.parse_args(['--o', "a=dict(type='P', x=[1, 2])",
+                                     'b=[dict(k=1),3]']).o)
+        except RecursionError:
+            print('RecursionError')
+    """)
+    assert run_python(['-c', script]).stdout.strip() == 'RecursionError'
+    patched = run_python(['-c', 'import videomae_det\n' + script])
+    assert patched.stdout.strip() == (
+        "{'a': {'type': 'P', 'x': [1, 2]}, 'b': [{'k': 1}, 3]}")
+    bad = run_python(['-c', 'import videomae_det\n' + script.replace(
+        "type='P'", 'type=P')], check=False)
+    assert bad.returncode == 2 and "cannot read 'dict(type=P" in bad.stderr
+    assert 'quote strings' in bad.stderr

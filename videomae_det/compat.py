@@ -30,6 +30,8 @@ config does, since mmengine imports custom modules while parsing the config.
    distribution's metadata (wrong for editable installs) and takes
    ``pkg::path`` bases only from OpenMMLab's own packages: see
    :func:`patch_installed_path`.
+7. mmengine's ``DictAction`` recurses without end on ``--cfg-options
+   k=dict(...)``: see :func:`patch_dict_values`.
 """
 import importlib.util
 import logging
@@ -161,6 +163,49 @@ def patch_installed_path() -> None:
     config.Config._get_cfg_path = staticmethod(cfg_path_and_scope)
 
 
+def _literal(node):
+    """A ``dict(k=v, ...)`` call or a Python literal, from its AST."""
+    import ast
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+            node.func.id == 'dict' and not node.args:
+        return {k.arg: _literal(k.value) for k in node.keywords}
+    if isinstance(node, (ast.List, ast.Tuple)):
+        items = [_literal(e) for e in node.elts]
+        return items if isinstance(node, ast.List) else tuple(items)
+    return ast.literal_eval(node)
+
+
+def patch_dict_values() -> None:
+    """``--cfg-options 'k=dict(a=1, b="x")'`` sends mmengine 0.10.7's
+    ``DictAction`` into endless recursion (a ``RecursionError`` traceback):
+    its splitter never breaks a value that is one bracketed call. Such
+    values are read as Python literals with ``dict(...)`` calls; one that
+    does not parse is a usage error naming it."""
+    import argparse
+    import ast
+    import re
+
+    from mmengine.config import DictAction
+    parse = DictAction._parse_iterable
+    if getattr(parse, 'videomae_det', False):
+        return
+
+    def parse_iterable(val: str):
+        text = val.strip('\'"').strip()
+        if not re.match(r'^[A-Za-z_]\w*\(.*\)$', text, re.S):
+            return parse(val)
+        try:
+            return _literal(ast.parse(text, mode='eval').body)
+        except (SyntaxError, ValueError):
+            raise argparse.ArgumentError(
+                None, f'--cfg-options: cannot read {text!r}: values in '
+                "dict(...) must be literals (quote strings: type='Name')"
+                ) from None
+
+    parse_iterable.videomae_det = True
+    DictAction._parse_iterable = staticmethod(parse_iterable)
+
+
 def _install_safe_loading() -> None:
     from .checkpoint.load import install
     install()
@@ -184,6 +229,8 @@ PATCHES = (
     ("mmengine's save_checkpoint writes atomically", _install_atomic_save),
     ("mmengine's configs find videomae_det's (editable installs too; "
      "'videomae_det::' bases)", patch_installed_path),
+    ("mmengine's DictAction reads dict(...) values of --cfg-options",
+     patch_dict_values),
     ("mmaction2's AVADataset reads proposal .pkl files as plain data",
      patch_proposal_loading),
 )
