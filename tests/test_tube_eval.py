@@ -1,0 +1,200 @@
+"""Frame-AP by the UCF101-24 / JHMDB-21 rules (ACT-detector's frameAP):
+hand-derived cases for each convention, and bit-equality with a plain
+loop written from the official rules on random inputs."""
+import numpy as np
+import pytest
+
+from videomae_det_core.tubes import frame_ap, iou_matrix
+
+
+def official_rules(dets, gttubes, videos, labels, thr=0.5):
+    """The official loop, written from its rules (test-only): per class,
+    detections by np.argsort(-score), each takes the unmatched ground
+    truth box of highest IoU (+1 pixels) in its frame, float32 precision
+    and recall from (recall 0, precision 1), trapezoid AP."""
+
+    def iou(gt, box):
+        xmin = np.maximum(gt[:, 0], box[0])
+        xmax = np.minimum(gt[:, 2] + 1, box[2] + 1)
+        ymin = np.maximum(gt[:, 1], box[1])
+        ymax = np.minimum(gt[:, 3] + 1, box[3] + 1)
+        ov = np.maximum(0, xmax - xmin) * np.maximum(0, ymax - ymin)
+        area = ((gt[:, 2] - gt[:, 0] + 1) * (gt[:, 3] - gt[:, 1] + 1))
+        own = (box[2] - box[0] + 1) * (box[3] - box[1] + 1)
+        return ov / (area + own - ov)
+
+    out = {}
+    for ilabel, label in enumerate(labels):
+        d = dets[dets[:, 2] == ilabel]
+        gt = {}
+        for iv, v in enumerate(videos):
+            for tube in gttubes[v].get(ilabel, []):
+                for row in tube:
+                    gt.setdefault((iv, int(row[0])), []).append(
+                        row[1:5].tolist())
+        gt = {k: np.array(v) for k, v in gt.items()}
+        pr = np.empty((len(d) + 1, 2), dtype=np.float32)
+        pr[0] = 1.0, 0.0
+        fn = sum(g.shape[0] for g in gt.values())
+        tp = fp = 0
+        for i, j in enumerate(np.argsort(-d[:, 3])):
+            k = (int(d[j, 0]), int(d[j, 1]))
+            positive = False
+            if k in gt:
+                ious = iou(gt[k], d[j, 4:8])
+                best = np.argmax(ious)
+                if ious[best] >= thr:
+                    positive = True
+                    gt[k] = np.delete(gt[k], best, 0)
+                    if gt[k].size == 0:
+                        del gt[k]
+            tp, fp, fn = tp + positive, fp + (not positive), fn - positive
+            pr[i + 1] = tp / (tp + fp), tp / (tp + fn)
+        out[label] = float(np.sum((pr[1:, 1] - pr[:-1, 1]) *
+                                  (pr[1:, 0] + pr[:-1, 0]) * 0.5))
+    return out
+
+
+def one_frame(gt_box, *boxes, scores=None):
+    gttubes = {'v': {0: [np.array([[1, *gt_box]], float)]}}
+    scores = scores or [0.9 - 0.1 * i for i in range(len(boxes))]
+    dets = np.array([[0, 1, 0, s, *b] for s, b in zip(scores, boxes)])
+    return frame_ap(dets, gttubes, ['v'], ['a'])['a']
+
+
+def test_iou_counts_pixels_plus_one_at_the_boundary():
+    """GT 0-9 (10 px), detection half its height: IoU exactly 0.5 with +1
+    pixels (a hit); without it 36/81 (a miss)."""
+    gt, det = np.array([[0., 0, 9, 9]]), np.array([[0., 0, 9, 4]])
+    assert iou_matrix(gt, det, plus_one=True)[0, 0] == 0.5
+    assert iou_matrix(gt, det, plus_one=False)[0, 0] == pytest.approx(
+        36 / 81)
+    assert one_frame([0, 0, 9, 9], [0, 0, 9, 4]) == 1.0
+
+
+def test_a_ground_truth_box_matches_once():
+    """Two detections on one person: the second is a false positive."""
+    # pr: (1, 0), (1, 1), (0.5, 1): AP = 1
+    assert one_frame([0, 0, 9, 9], [0, 0, 9, 9], [0, 0, 9, 9]) == 1.0
+    # a miss first, then the hit: (1, 0), (0, 0), (.5, 1) -> .5 * .5
+    assert one_frame([0, 0, 9, 9], [50, 50, 60, 60], [0, 0, 9, 9]) == 0.25
+
+
+def test_trapezoid_from_recall_zero_precision_one():
+    """Two GT boxes; hit, miss, hit: points (1, 0), (1, .5), (.5, .5),
+    (2/3, 1) -> 0.5 + 0.5 * (0.5 + 2/3) * 0.5."""
+    gttubes = {'v': {0: [np.array([[1, 0, 0, 9, 9], [2, 0, 0, 9, 9]],
+                                  float)]}}
+    dets = np.array([[0, 1, 0, 0.9, 0, 0, 9, 9],
+                     [0, 1, 0, 0.8, 40, 40, 50, 50],
+                     [0, 2, 0, 0.7, 0, 0, 9, 9]])
+    ap = frame_ap(dets, gttubes, ['v'], ['a'])['a']
+    assert ap == pytest.approx(0.5 + 0.5 * (0.5 + 2 / 3) * 0.5, abs=1e-7)
+
+
+def test_a_class_without_ground_truth_is_zero_and_counts():
+    """Detections of a class no test video has: the official code divides
+    by zero; here AP 0, and every label counts in the mean."""
+    gttubes = {'v': {0: [np.array([[1, 0, 0, 9, 9]], float)]}}
+    dets = np.array([[0, 1, 0, 0.9, 0, 0, 9, 9],
+                     [0, 1, 1, 0.8, 0, 0, 9, 9]])
+    with pytest.raises(ZeroDivisionError):
+        official_rules(dets, gttubes, ['v'], ['a', 'b'])
+    res = frame_ap(dets, gttubes, ['v'], ['a', 'b', 'c'])
+    assert (res['a'], res['b'], res['c'], res['mAP']) == (
+        1.0, 0.0, 0.0, pytest.approx(1 / 3))
+
+
+@pytest.mark.parametrize('seed', range(6))
+def test_equals_the_official_rules_bit_for_bit(seed):
+    """Random inputs (:func:`random_case`): every AP equal to the plain
+    loop's."""
+    dets, gttubes, videos, labels = random_case(seed)
+    ours = frame_ap(dets, gttubes, videos, labels)
+    theirs = official_rules(dets.astype(np.float64), gttubes, videos,
+                            labels)
+    assert [ours[k] for k in labels] == [theirs[k] for k in labels]
+    assert 0 < ours['mAP'] < 1
+
+
+def two_people_one_frame(protocol):
+    """GT A at x 0-10, B at 6-16; the first detection is A, the second
+    (3-13) overlaps both equally (IoU 0.54 without +1 pixels, 0.57
+    with)."""
+    gttubes = {'v': {0: [np.array([[1, 0, 0, 10, 10]], float),
+                         np.array([[1, 6, 0, 16, 10]], float)]}}
+    dets = np.array([[0, 1, 0, 0.9, 0, 0, 10, 10],
+                     [0, 1, 0, 0.8, 3, 0, 13, 10]])
+    return frame_ap(dets, gttubes, ['v'], ['a'], protocol)['a']
+
+
+def test_multisports_matches_only_the_best_box_ucf_any_unmatched_one():
+    """multisports takes the second detection's first best box, A, already
+    matched: a false positive (AP 0.5, VOC all-point); ucf-jhmdb takes the
+    unmatched B: both hit (AP 1)."""
+    assert two_people_one_frame('multisports') == 0.5
+    assert two_people_one_frame('ucf-jhmdb') == 1.0
+
+
+def test_multisports_leaves_out_excluded_and_ground_truth_less_classes():
+    gttubes = {'v': {0: [np.array([[1, 0, 0, 9, 9]], float)],
+                     1: [np.array([[1, 0, 0, 9, 9]], float)]}}
+    dets = np.array([[0, 1, 0, 0.9, 0, 0, 9, 9],
+                     [0, 1, 1, 0.9, 0, 0, 9, 9],
+                     [0, 1, 2, 0.9, 0, 0, 9, 9]])
+    labels = ['a', 'basketball save', 'c']
+    res = frame_ap(dets, gttubes, ['v'], labels, 'multisports')
+    assert res == {'a': 1.0, 'basketball save': None, 'c': None,
+                   'mAP': 1.0}
+    # nothing to evaluate: None, where the official code returns NaN
+    assert frame_ap(dets, {'v': {}}, ['v'], labels,
+                    'multisports')['mAP'] is None
+
+
+def random_case(seed):
+    """Random videos, tubes and detections near them plus noise (scores
+    rounded: ties), three classes."""
+    rng = np.random.default_rng(seed)
+    videos = [f'v{i}' for i in range(4)]
+    gttubes, dets = {}, []
+    for iv, video in enumerate(videos):
+        gttubes[video] = {}
+        for label in rng.choice(3, size=2, replace=False):
+            tubes = []
+            for _ in range(rng.integers(1, 3)):
+                start = int(rng.integers(1, 10))
+                frames = np.arange(start, start + rng.integers(3, 12))
+                x, y = rng.uniform(0, 200, 2)
+                boxes = np.stack([frames, np.full(len(frames), x),
+                                  np.full(len(frames), y),
+                                  x + rng.uniform(20, 60, len(frames)),
+                                  y + rng.uniform(20, 90, len(frames))], 1)
+                tubes.append(boxes)
+                for row in boxes:
+                    for _ in range(rng.integers(0, 3)):
+                        dets.append([iv, row[0], rng.integers(0, 3),
+                                     round(rng.uniform(), 2),
+                                     *(row[1:5] + rng.normal(0, 6, 4))])
+            gttubes[video][int(label)] = tubes
+        for _ in range(5):
+            x, y = rng.uniform(0, 200, 2)
+            dets.append([iv, rng.integers(1, 20), rng.integers(0, 3),
+                         round(rng.uniform(), 2), x, y, x + 30, y + 40])
+    dets = np.array(dets, dtype=np.float32)  # as the official pickles
+    dets[:, 6] = np.maximum(dets[:, 6], dets[:, 4] + 1)
+    dets[:, 7] = np.maximum(dets[:, 7], dets[:, 5] + 1)
+    return dets, gttubes, videos, ['a', 'b', 'c']
+
+
+@pytest.mark.parametrize('seed', range(6))
+def test_multisports_equals_mmaction2s_port(seed):
+    """mmaction2's own multisports frameAP (installed, run here) on random
+    inputs: the same mAP to the last bit."""
+    from mmaction.evaluation.functional.multisports_utils import frameAP
+    dets, gttubes, videos, labels = random_case(seed)
+    ours = frame_ap(dets, gttubes, videos, labels, 'multisports')
+    aps = [ours[k] for k in labels if ours[k] is not None]
+    theirs = frameAP(dict(labels=labels, gttubes=gttubes,
+                          test_videos=[videos]), dets, 0.5,
+                     print_info=False)
+    assert np.mean(100 * np.array(aps)) == theirs

@@ -1,0 +1,169 @@
+"""Frame-AP: per-frame detections against the boxes of ground-truth tubes.
+
+Two protocols, each the rules of the code whose numbers papers report.
+
+``ucf-jhmdb``, ACT-detector's ``frameAP`` (and MOC-Detector's port), for
+UCF101-24 and JHMDB-21:
+
+- boxes in pixels, IoU with the +1-pixel convention (a box from x1 to x2
+  covers ``x2 - x1 + 1`` pixels);
+- per class, detections in the order ``np.argsort(-scores)`` gives (the
+  official call, so tied scores fall as there); each matches, in its
+  frame, the still-unmatched ground-truth box of highest IoU (the first
+  such box on ties) when that IoU reaches the threshold;
+- precision and recall after each detection in float32, from the point
+  (recall 0, precision 1); AP is the trapezoid over those points;
+- every label counts in the mean. A class with detections but no
+  ground truth divides by zero in the official code; here its AP is 0,
+  as for a class with neither.
+
+``multisports``, MultiSports' evaluation as mmaction2 ports it
+(``multisports_utils.frameAP``):
+
+- IoU without the +1 (a zero-area union, NaN there and so a false
+  positive, is IoU 0 here);
+- each detection takes the ground-truth box of highest IoU in its frame,
+  matched or not: a hit if that box reaches the threshold and is still
+  unmatched, else a false positive;
+- VOC all-point AP over float64 precision and recall;
+- six classes are not evaluated (``MULTISPORTS_EXCLUDED``) and classes
+  without ground truth are skipped: both are None and out of the mean
+  (None too when nothing is left; the official code returns NaN).
+
+Inputs in the official conventions: detections ``(N, 8)`` rows
+``[video_index, frame, label, score, x1, y1, x2, y2]`` (video index into
+the split's video list, frames 1-based, labels 0-based);
+``gttubes[video][label]`` a list of ``(n, 5)`` arrays ``[frame, x1, y1,
+x2, y2]``.
+"""
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+PROTOCOLS = ('ucf-jhmdb', 'multisports')
+MULTISPORTS_EXCLUDED = (
+    'aerobic kick jump', 'aerobic off axis jump', 'aerobic butterfly jump',
+    'aerobic balance turn', 'basketball save', 'basketball jump ball')
+
+
+def iou_matrix(a: np.ndarray, b: np.ndarray, plus_one: bool) -> np.ndarray:
+    """IoU of every box of ``a`` ``(G, 4)`` with every box of ``b``
+    ``(D, 4)``: ``(G, D)``, with the official codes' arithmetic (the +1
+    added to both right edges before the minimum), so that results agree
+    to the last bit."""
+    one = 1.0 if plus_one else 0.0
+    a, b = a[:, None], b[None]
+    w = np.maximum(0, np.minimum(a[..., 2] + one, b[..., 2] + one) -
+                   np.maximum(a[..., 0], b[..., 0]))
+    h = np.maximum(0, np.minimum(a[..., 3] + one, b[..., 3] + one) -
+                   np.maximum(a[..., 1], b[..., 1]))
+    inter = w * h
+    area_a = (a[..., 2] - a[..., 0] + one) * (a[..., 3] - a[..., 1] + one)
+    area_b = (b[..., 2] - b[..., 0] + one) * (b[..., 3] - b[..., 1] + one)
+    return inter / (area_a + area_b - inter)
+
+
+def _ground_truth(gttubes: dict, videos: Sequence[str], label: int) -> dict:
+    """{(video index, frame): (n, 4) boxes} of one class, in tube order."""
+    gt: Dict[tuple, list] = {}
+    for iv, video in enumerate(videos):
+        for tube in gttubes[video].get(label, []):
+            for row in np.asarray(tube):
+                gt.setdefault((iv, int(row[0])), []).append(row[1:5])
+    return {k: np.array(v, dtype=np.float64) for k, v in gt.items()}
+
+
+def _positives(dets: np.ndarray, gt: dict, thr: float,
+               protocol: str) -> np.ndarray:
+    """True where a detection (in the given order) is a hit: ucf-jhmdb
+    matches the best still-unmatched ground-truth box of its frame,
+    multisports the best box of its frame if that one is unmatched."""
+    keys = dets[:, 0].astype(np.int64) * (1 << 32) + dets[:, 1].astype(
+        np.int64)
+    hits = np.zeros(len(dets), bool)
+    greedy = protocol == 'multisports'
+    for key in np.unique(keys):
+        rows = np.flatnonzero(keys == key)
+        boxes = gt.get((int(key >> 32), int(key & 0xffffffff)))
+        if boxes is None:
+            continue
+        with np.errstate(invalid='ignore', divide='ignore'):
+            ious = iou_matrix(boxes, dets[rows, 4:8], plus_one=not greedy)
+        ious = np.nan_to_num(ious, nan=0.0)
+        free = np.ones(len(boxes), bool)
+        for j, row in enumerate(rows):  # in score order within the frame
+            if greedy:
+                best = int(np.argmax(ious[:, j]))
+                if ious[best, j] >= thr and free[best]:
+                    hits[row], free[best] = True, False
+                continue
+            if not free.any():
+                break
+            masked = np.where(free, ious[:, j], -np.inf)
+            best = int(np.argmax(masked))
+            if masked[best] >= thr:
+                hits[row], free[best] = True, False
+    return hits
+
+
+def _trapezoid_ap(hits: np.ndarray, total: int) -> float:
+    """ACT's: float32 points from (recall 0, precision 1), trapezoids."""
+    tp = np.cumsum(hits).astype(np.float64)
+    fp = np.cumsum(~hits).astype(np.float64)
+    pr = np.empty((len(hits) + 1, 2), dtype=np.float32)
+    pr[0] = 1.0, 0.0
+    pr[1:, 0] = tp / (tp + fp)
+    # tp + fn is the ground-truth count; none: recall stays 0 (AP 0)
+    pr[1:, 1] = tp / total if total else 0.0
+    prdif = pr[1:, 1] - pr[:-1, 1]
+    prsum = pr[1:, 0] + pr[:-1, 0]
+    return float(np.sum(prdif * prsum * 0.5))
+
+
+def _voc_ap(hits: np.ndarray, total: int) -> float:
+    """VOC all-point AP (float64): the precision envelope over the points
+    where recall changes, from recall 0 to 1."""
+    tp = np.cumsum(hits).astype(np.float64)
+    fp = np.cumsum(~hits).astype(np.float64)
+    recall = np.concatenate([[0], tp / total, [1]])
+    precision = np.concatenate([[0], tp / (tp + fp), [0]])
+    precision = np.maximum.accumulate(precision[::-1])[::-1]
+    changes = np.flatnonzero(recall[1:] != recall[:-1]) + 1
+    return float(np.sum((recall[changes] - recall[changes - 1]) *
+                        precision[changes]))
+
+
+def class_ap(dets: np.ndarray, gt: dict, thr: float = 0.5,
+             protocol: str = 'ucf-jhmdb') -> Optional[float]:
+    """One class's frame-AP from its detections and
+    :func:`_ground_truth`; None where ``multisports`` skips the class."""
+    total = sum(len(v) for v in gt.values())
+    if protocol == 'multisports' and not total:
+        return None
+    order = np.argsort(-dets[:, 3])  # the official call: its tie order
+    hits = _positives(dets[order], gt, thr, protocol)
+    if protocol == 'multisports':
+        return _voc_ap(hits, total)
+    return _trapezoid_ap(hits, total)
+
+
+def frame_ap(dets: np.ndarray, gttubes: dict, videos: Sequence[str],
+             labels: List[str], protocol: str = 'ucf-jhmdb',
+             thr: float = 0.5) -> Dict[str, Optional[float]]:
+    """Frame-AP per label (fractions in [0, 1]; None for a class the
+    protocol does not evaluate) and ``'mAP'`` over the others."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f'protocol must be one of {PROTOCOLS}, got '
+                         f'{protocol!r}')
+    dets = np.asarray(dets, dtype=np.float64).reshape(-1, 8)
+    out: Dict[str, Optional[float]] = {}
+    for ilabel, label in enumerate(labels):
+        if protocol == 'multisports' and label in MULTISPORTS_EXCLUDED:
+            out[label] = None
+            continue
+        out[label] = class_ap(dets[dets[:, 2] == ilabel],
+                              _ground_truth(gttubes, videos, ilabel), thr,
+                              protocol)
+    scored = [out[label] for label in labels if out[label] is not None]
+    out['mAP'] = float(np.mean(scored)) if scored else None
+    return out
