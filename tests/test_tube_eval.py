@@ -198,3 +198,158 @@ def test_multisports_equals_mmaction2s_port(seed):
                           test_videos=[videos]), dets, 0.5,
                      print_info=False)
     assert np.mean(100 * np.array(aps)) == theirs
+
+
+# ---- video-AP ------------------------------------------------------------
+
+def act_iou3dt(b1, b2, one=1.0):
+    """ACT's iou3dt (one=0: mmaction2's iou3dt_voc), its int() of a
+    1-element array (a TypeError under numpy 2) made .item()."""
+    tmin, tmax = max(b1[0, 0], b2[0, 0]), min(b1[-1, 0], b2[-1, 0])
+    if tmax < tmin:
+        return 0.0
+    inter = tmax - tmin + one
+    union = max(b1[-1, 0], b2[-1, 0]) - min(b1[0, 0], b2[0, 0]) + one
+    t1 = b1[np.where(b1[:, 0] == tmin)[0].item():
+            np.where(b1[:, 0] == tmax)[0].item() + 1]
+    t2 = b2[np.where(b2[:, 0] == tmin)[0].item():
+            np.where(b2[:, 0] == tmax)[0].item() + 1]
+    assert t1.shape[0] == t2.shape[0] and np.all(t1[:, 0] == t2[:, 0])
+    x, y = t1[:, 1:5], t2[:, 1:5]
+    ov = (np.maximum(0, np.minimum(x[:, 2] + one, y[:, 2] + one) -
+                     np.maximum(x[:, 0], y[:, 0])) *
+          np.maximum(0, np.minimum(x[:, 3] + one, y[:, 3] + one) -
+                     np.maximum(x[:, 1], y[:, 1])))
+
+    def area(b):
+        return (b[:, 2] - b[:, 0] + one) * (b[:, 3] - b[:, 1] + one)
+    return np.mean(ov / (area(x) + area(y) - ov)) * (inter / union)
+
+
+def act_video_ap(tubes, gttubes, videos, labels, thr):
+    """ACT's videoAP, written from its rules (test-only): ACT's tube NMS
+    at 0.3 per video, unmatched-best matching, float32 trapezoid."""
+    out = {}
+    for ilabel, label in enumerate(labels):
+        dets = []
+        for v in videos:
+            mine = [(t, s) for u, s, t in tubes.get(ilabel, []) if u == v]
+            order, kept = np.argsort([m[1] for m in mine]), []
+            while order.size:
+                i = order[-1]
+                kept.append(i)
+                ious = np.array([act_iou3dt(mine[j][0], mine[i][0])
+                                 for j in order[:-1]])
+                order = order[np.where(ious <= 0.3)[0]]
+            dets += [(v, mine[i][1], mine[i][0]) for i in kept]
+        gt = {v: list(gttubes[v][ilabel]) for v in videos
+              if gttubes[v].get(ilabel)}
+        pr = np.empty((len(dets) + 1, 2), dtype=np.float32)
+        pr[0] = 1.0, 0.0
+        fn, fp, tp = sum(len(g) for g in gt.values()), 0, 0
+        for i, j in enumerate(np.argsort(-np.array([d[1] for d in dets]))):
+            v, _, tube = dets[j]
+            positive = False
+            if v in gt:
+                ious = [act_iou3dt(g, tube) for g in gt[v]]
+                best = np.argmax(ious)
+                if ious[best] >= thr:
+                    positive = True
+                    del gt[v][best]
+                    if not gt[v]:
+                        del gt[v]
+            tp, fp, fn = tp + positive, fp + (not positive), fn - positive
+            pr[i + 1] = tp / (tp + fp), tp / (tp + fn)
+        out[label] = float(np.sum((pr[1:, 1] - pr[:-1, 1]) *
+                                  (pr[1:, 0] + pr[:-1, 0]) * 0.5))
+    return out
+
+
+def random_tubes(seed):
+    """Ground-truth tubes and scored tubes near them (shifted in time and
+    space), some far off, some in a video outside the split."""
+    rng = np.random.default_rng(seed)
+    _, gttubes, videos, labels = random_case(seed)
+    tubes = {}
+    for video in videos + ['elsewhere']:
+        for label in range(3):
+            for gt in gttubes.get(video, {}).get(label, []) or [
+                    np.array([[f, 50, 50, 90, 120] for f in range(1, 8)],
+                             float)]:
+                for _ in range(rng.integers(1, 4)):
+                    a = int(rng.integers(0, 3))
+                    b = len(gt) - int(rng.integers(0, 3))
+                    tube = gt[a:max(b, a + 3)].copy()
+                    tube[:, 0] += rng.integers(-2, 3)
+                    tube[:, 1:5] += rng.normal(0, 5, (len(tube), 4))
+                    tube[:, 3:5] = np.maximum(tube[:, 3:5],
+                                              tube[:, 1:3] + 1)
+                    tubes.setdefault(label, []).append(
+                        (video, round(float(rng.uniform()), 2), tube))
+    return tubes, gttubes, videos, labels
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_video_ap_equals_act_rules_bit_for_bit(seed):
+    from videomae_det_core.tubes import video_ap
+    tubes, gttubes, videos, labels = random_tubes(seed)
+    for thr in (0.2, 0.5):
+        ours = video_ap(tubes, gttubes, videos, labels, 'ucf-jhmdb', thr)
+        theirs = act_video_ap(tubes, gttubes, videos, labels, thr)
+        assert [ours[k] for k in labels] == [theirs[k] for k in labels]
+
+
+@pytest.mark.parametrize('seed', range(4))
+def test_video_ap_equals_mmaction2s_multisports(seed, monkeypatch):
+    """mmaction2's videoAP run here, its iou3dt_voc made numpy-2 safe
+    (as written it raises TypeError on every overlapping pair)."""
+    import mmaction.evaluation.functional.multisports_utils as ms
+
+    from videomae_det_core.tubes import video_ap
+    tubes, gttubes, videos, labels = random_tubes(seed)
+    with pytest.raises(TypeError):
+        ms.iou3dt_voc(gttubes[videos[0]][next(iter(gttubes[videos[0]]))][0],
+                      gttubes[videos[0]][next(iter(gttubes[videos[0]]))][0])
+    monkeypatch.setattr(ms, 'iou3dt_voc',
+                        lambda a, b: act_iou3dt(a, b, one=0.0))
+    for thr in (0.2, 0.5):
+        ours = video_ap(tubes, gttubes, videos, labels, 'multisports', thr)
+        aps = [ours[k] for k in labels if ours[k] is not None]
+        theirs = ms.videoAP(dict(labels=labels, gttubes=gttubes,
+                                 test_videos=[videos]),
+                            {k: list(v) for k, v in tubes.items()}, thr,
+                            print_info=False)
+        assert np.mean(100 * np.array(aps)) == theirs
+
+
+def test_temporal_iou_conventions_and_gaps():
+    """Same boxes, GT frames 1-10, tube 6-15: ACT counts frames (5 / 15),
+    mmaction2 differences (4 / 14). A GT tube with a gap (no frame 8):
+    compared over the frames both have, no assertion error."""
+    from videomae_det_core.tubes import tube_iou
+    box = [0, 0, 9, 9]
+    gt = np.array([[f, *box] for f in range(1, 11)], float)
+    det = np.array([[f, *box] for f in range(6, 16)], float)
+    assert tube_iou(gt, det, True) == pytest.approx(5 / 15)
+    assert tube_iou(gt, det, False) == pytest.approx(4 / 14)
+    gap = gt[gt[:, 0] != 8]
+    with pytest.raises(AssertionError):
+        act_iou3dt(gap, det)
+    assert tube_iou(gap, det, True) == pytest.approx(5 / 15)
+
+
+def test_tube_nms_only_under_ucf_jhmdb():
+    """Two copies of one tube (scores .9, .8) on one person: ACT's NMS
+    leaves one (a hit: AP 1); multisports scores both (hit, false
+    positive: VOC AP 1 as well, but two detections)."""
+    from videomae_det_core.tubes import nms_tubes, video_ap
+    gt = np.array([[f, 0, 0, 9, 9] for f in range(1, 11)], float)
+    tubes = {0: [('v', 0.8, gt.copy()), ('v', 0.9, gt.copy())]}
+    assert nms_tubes([(t, s) for _, s, t in tubes[0]]).tolist() == [1]
+    gttubes = {'v': {0: [gt]}}
+    assert video_ap(tubes, gttubes, ['v'], ['a'])['a'] == 1.0
+    tubes[0].append(('v', 0.95, gt + [0, 40, 40, 40, 40]))  # a miss first
+    # ucf-jhmdb: the far tube survives NMS: miss then hit -> 0.25
+    assert video_ap(tubes, gttubes, ['v'], ['a'])['a'] == 0.25
+    # multisports: miss, hit, miss -> VOC 0.5
+    assert video_ap(tubes, gttubes, ['v'], ['a'], 'multisports')['a'] == 0.5
