@@ -388,7 +388,8 @@ LIGHT_TOOLS = ['tools/eval_ava.py', 'tools/data/ava/check_annotations.py',
                'tools/data/ava/cut_segments.py',
                'tools/data/ava/extract_frames.py',
                'tools/data/make_toy_ava.py', 'tools/data/make_toy_cls.py',
-               'tools/data/sample_clips.py', 'tools/analysis/seed_summary.py']
+               'tools/data/sample_clips.py', 'tools/analysis/seed_summary.py',
+               'tools/eval_tubes.py']
 
 
 @pytest.mark.parametrize('tool', LIGHT_TOOLS)

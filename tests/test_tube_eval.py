@@ -353,3 +353,89 @@ def test_tube_nms_only_under_ucf_jhmdb():
     assert video_ap(tubes, gttubes, ['v'], ['a'])['a'] == 0.25
     # multisports: miss, hit, miss -> VOC 0.5
     assert video_ap(tubes, gttubes, ['v'], ['a'], 'multisports')['a'] == 0.5
+
+
+# ---- files and the CLI ---------------------------------------------------
+
+def write_case(tmp_path, python2=False):
+    """An ACT-style annotation pickle (protocol 2 with latin-1 bytes when
+    ``python2``), detections as pickle and CSV, and tubes."""
+    import pickle
+    dets, gttubes, videos, labels = random_case(0)
+    tubes, _, _, _ = random_tubes(0)
+    tubes = {k: [t for t in v if t[0] != 'elsewhere']
+             for k, v in tubes.items()}
+    gt = dict(labels=labels, gttubes=gttubes,
+              nframes={v: 40 for v in videos}, train_videos=[[]],
+              test_videos=[videos], resolution={v: (240, 320)
+                                               for v in videos})
+    with open(tmp_path / 'gt.pkl', 'wb') as f:
+        pickle.dump(gt, f, protocol=2)
+    with open(tmp_path / 'dets.pkl', 'wb') as f:
+        pickle.dump(dets, f)
+    np.savetxt(tmp_path / 'dets.csv', dets, delimiter=',', fmt='%.9g',
+               header='video_index,frame,label,score,x1,y1,x2,y2',
+               comments='')
+    with open(tmp_path / 'tubes.pkl', 'wb') as f:
+        pickle.dump(tubes, f)
+    return gt, dets, tubes
+
+
+def test_cli_reads_the_official_files_and_writes_json(tmp_path):
+    import json
+
+    from conftest import ROOT, run_python
+    from videomae_det_core.tubes.evaluate import evaluate
+    gt, dets, tubes = write_case(tmp_path)
+    for name in ('dets.pkl', 'dets.csv'):
+        result = run_python([str(ROOT / 'tools/eval_tubes.py'),
+                             str(tmp_path / 'gt.pkl'), str(tmp_path / name),
+                             '--protocol', 'multisports', '--tubes',
+                             str(tmp_path / 'tubes.pkl'), '--json',
+                             str(tmp_path / 'out.json')])
+        assert 'frame-mAP@0.5 (multisports)' in result.stdout
+        out = json.loads((tmp_path / 'out.json').read_text())
+        assert set(out['video_mAP']) == {'0.2', '0.5', '0.05:0.45',
+                                         '0.1:0.9', '0.5:0.95'}
+        want = evaluate(gt, gt['test_videos'][0], dets, 'multisports',
+                        tubes)
+        assert out['frame_mAP'] == pytest.approx(want['frame_mAP'])
+        assert out['video_mAP']['0.5'] == pytest.approx(
+            want['video_mAP']['0.5'])
+
+
+@pytest.mark.parametrize('row, message', [
+    ([9, 1, 0, 0.5, 0, 0, 9, 9], 'row 2: a video index outside the split'),
+    ([0, 41, 0, 0.5, 0, 0, 9, 9], 'row 2: frame 41 outside 1-40 of v0'),
+    ([0, 1, 3, 0.5, 0, 0, 9, 9], 'row 2: a label outside 0-2'),
+    ([0, 1, 0, float('nan'), 0, 0, 9, 9], 'row 2: a non-finite value'),
+    ([0, 1, 0, 0.5, 9, 0, 0, 9], 'row 2: a box with x2 < x1'),
+])
+def test_bad_detections_are_one_line_naming_the_row(tmp_path, row, message):
+    from conftest import ROOT, run_python
+    write_case(tmp_path)
+    (tmp_path / 'bad.csv').write_text(
+        'video_index,frame,label,score,x1,y1,x2,y2\n'
+        + ','.join(map(str, row)) + '\n')
+    result = run_python([str(ROOT / 'tools/eval_tubes.py'),
+                         str(tmp_path / 'gt.pkl'), str(tmp_path / 'bad.csv'),
+                         '--protocol', 'ucf-jhmdb'], check=False)
+    assert result.returncode == 1 and 'Traceback' not in result.stderr
+    assert message in result.stderr
+
+
+def test_ground_truth_keys_and_python2_pickles(tmp_path):
+    import pickle
+
+    from videomae_det_core.tubes.io import TubeFormatError, read_ground_truth
+    # a Python 2 pickle of numpy arrays: byte strings that need latin-1
+    py2 = (b'\x80\x02}q\x00U\x06labelsq\x01]q\x02U\x01aq\x03as.')
+    (tmp_path / 'py2.pkl').write_bytes(py2)
+    with pytest.raises(TubeFormatError, match=r"missing keys \['gttubes'"):
+        read_ground_truth(str(tmp_path / 'py2.pkl'))
+    gt, _, _ = write_case(tmp_path)
+    del gt['nframes']
+    with open(tmp_path / 'gt.pkl', 'wb') as f:
+        pickle.dump(gt, f)
+    with pytest.raises(TubeFormatError, match=r"missing keys \['nframes'\]"):
+        read_ground_truth(str(tmp_path / 'gt.pkl'))

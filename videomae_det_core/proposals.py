@@ -19,13 +19,17 @@ from .plain_pickle import NUMPY_NAMES
 class _NumpyOnly(pickle.Unpickler):
 
     def find_class(self, module: str, name: str):
-        if f'{module}.{name}' in NUMPY_NAMES:
+        # _codecs.encode: how protocol 0-2 pickles from Python 3 spell bytes
+        if f'{module}.{name}' in NUMPY_NAMES or (module, name) == (
+                '_codecs', 'encode'):
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f'global {module}.{name} is not allowed')
 
 
-def load_plain(path: str):
-    """Unpickle a file that may hold only plain data and numpy arrays.
+def load_plain(path: str, what: str = 'a proposals pickle'):
+    """Unpickle a file that may hold only plain data and numpy arrays
+    (Python 2 pickles too: their byte strings read as latin-1, as the
+    official tube annotations need).
 
     Raises:
         AVAFormatError: Anything else, naming the file.
@@ -33,9 +37,12 @@ def load_plain(path: str):
     with open(path, 'rb') as f:
         data = f.read()
     try:
-        return _NumpyOnly(io.BytesIO(data)).load()
+        try:
+            return _NumpyOnly(io.BytesIO(data)).load()
+        except UnicodeDecodeError:  # a Python 2 pickle of numpy arrays
+            return _NumpyOnly(io.BytesIO(data), encoding='latin1').load()
     except Exception as err:  # any unpickling failure: say which file
-        raise AVAFormatError(f'{path}: not a proposals pickle of plain data '
+        raise AVAFormatError(f'{path}: not {what} of plain data '
                              f'({type(err).__name__}: {err})') from None
 
 
