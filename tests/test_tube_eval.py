@@ -392,7 +392,9 @@ def test_cli_reads_the_official_files_and_writes_json(tmp_path):
                              str(tmp_path / 'gt.pkl'), str(tmp_path / name),
                              '--protocol', 'multisports', '--tubes',
                              str(tmp_path / 'tubes.pkl'), '--json',
-                             str(tmp_path / 'out.json')])
+                             str(tmp_path / 'out.json'), '--plot',
+                             str(tmp_path / 'ap.png')])
+        assert (tmp_path / 'ap.png').stat().st_size > 1000
         assert 'frame-mAP@0.5 (multisports)' in result.stdout
         out = json.loads((tmp_path / 'out.json').read_text())
         assert set(out['video_mAP']) == {'0.2', '0.5', '0.05:0.45',

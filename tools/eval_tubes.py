@@ -2,7 +2,7 @@
 MultiSports (the ACT annotation pickle), by the official rules of each.
 
     python tools/eval_tubes.py GT.pkl DETS.pkl --protocol ucf-jhmdb \
-        [--split 0] [--tubes TUBES.pkl] [--json out.json]
+        [--split 0] [--tubes TUBES.pkl] [--json out.json] [--plot ap.png]
 
 DETS: per-frame detections, an (N, 8) array pickle or a CSV of
 video_index,frame,label,score,x1,y1,x2,y2 (video index into the split's
@@ -18,7 +18,7 @@ import sys
 
 from videomae_det_core.errors import exit_code
 from videomae_det_core.tubes import PROTOCOLS
-from videomae_det_core.tubes.evaluate import evaluate
+from videomae_det_core.tubes.evaluate import evaluate, plot
 from videomae_det_core.tubes.io import (
     exists,
     read_frame_detections,
@@ -40,6 +40,7 @@ def parse_args() -> argparse.Namespace:
                         help='test split, 0-based (JHMDB has 3)')
     parser.add_argument('--tubes', help='scored tubes for video-mAP')
     parser.add_argument('--json', help='write the results here')
+    parser.add_argument('--plot', help='per-class AP chart (.png)')
     return parser.parse_args()
 
 
@@ -67,6 +68,8 @@ def run(args: argparse.Namespace) -> None:
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(res, f, indent=1)
+    if args.plot:
+        plot(res, args.plot)
 
 
 def main() -> int:

@@ -39,3 +39,31 @@ def evaluate(gt: dict, videos: List[str], dets: np.ndarray,
             per_class[key] = runs[0]
     out.update(video_mAP=video_map, video_AP=per_class)
     return out
+
+
+def plot(res: dict, path: str) -> None:
+    """Per-class frame-AP and video-AP@0.5 side by side, classes sorted by
+    frame-AP (left out by the protocol: not drawn)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    video = res.get('video_AP', {}).get('0.5', {})
+    rows = sorted(((ap, label) for label, ap in res['frame_AP'].items()
+                   if ap is not None), reverse=True)
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.4))
+    y = np.arange(len(rows))
+    ax.barh(y - 0.2, [ap for ap, _ in rows], 0.4, label='frame-AP@0.5')
+    if video:
+        ax.barh(y + 0.2, [video.get(label) or 0 for _, label in rows], 0.4,
+                label='video-AP@0.5')
+    ax.set_yticks(y, [label for _, label in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.legend(loc='lower right', fontsize=8)
+    title = f'{res["protocol"]}: frame-mAP {res["frame_mAP"] or 0:.4f}'
+    if video:
+        title += f', video-mAP@0.5 {res["video_mAP"]["0.5"] or 0:.4f}'
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
