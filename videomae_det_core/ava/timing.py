@@ -63,6 +63,16 @@ def probe_video(path: str):
         return f'does not open ({str(err).splitlines()[0][:80]})'
 
 
+def recorded_fps(root: str) -> Optional[float]:
+    """The rate ``extract_frames.py`` recorded for the frames under
+    ``root`` (None without its ``frames.json``)."""
+    path = osp.join(root, FRAMES_META)
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return json.load(f).get('fps')
+
+
 def frames_rate(root: str, fps: float) -> None:
     """Check the dataset's ``fps`` against the rate the frames were
     extracted at, where the extraction tool recorded it.
@@ -71,15 +81,12 @@ def frames_rate(root: str, fps: float) -> None:
         InputError: The two differ (keyframe ``t`` would read the frame at
             another time).
     """
-    path = osp.join(root, FRAMES_META)
-    if not osp.isfile(path):
-        return
-    with open(path) as f:
-        rate = json.load(f).get('fps')
+    rate = recorded_fps(root)
     if rate is not None and abs(float(rate) - fps) > 1e-6:
         raise InputError(
-            f'{path}: the frames were extracted at {rate:g} fps but the '
-            f'dataset says fps={fps:g}; set the dataset\'s fps to {rate:g}')
+            f'{osp.join(root, FRAMES_META)}: the frames were extracted at '
+            f'{rate:g} fps but the dataset says fps={fps:g}; set the '
+            f"dataset's fps to {rate:g}")
 
 
 def learn_spans(videos, root: str, fps: float, origin: float,

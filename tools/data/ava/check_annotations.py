@@ -29,7 +29,7 @@ from collections import Counter
 
 from videomae_det_core.ava import AVAFormatError, read_label_map
 from videomae_det_core.ava.io import check_row, image_key, read_rows
-from videomae_det_core.ava.timing import learn_spans
+from videomae_det_core.ava.timing import learn_spans, recorded_fps
 from videomae_det_core.progress import ProgressBar
 from videomae_det_core.proposals import load_plain, read_proposals
 from videomae_det_core.video_files import VIDEO_EXTENSIONS
@@ -70,11 +70,7 @@ def check_lengths(files: dict, args, facts: dict) -> list:
     suffixes = {} if args.frames else {
         v: video_suffix(v, args) for v in videos}
     found = [v for v in videos if args.frames or suffixes[v]]
-    fps = args.fps
-    if args.frames and osp.isfile(osp.join(root, 'frames.json')):
-        import json
-        with open(osp.join(root, 'frames.json')) as f:
-            fps = json.load(f).get('fps', fps)
+    fps = (args.frames and recorded_fps(root)) or args.fps
     spans = {}
     for suffix in set(suffixes.values()) - {None} or {None}:
         group = [v for v in found if suffixes.get(v) == suffix]
