@@ -43,7 +43,8 @@ def split_videos(gt: dict, split: int, path: str) -> List[str]:
 def read_frame_detections(path: str, gt: dict, videos: List[str]
                           ) -> np.ndarray:
     """``(N, 8)`` rows ``[video_index, frame, label, score, x1, y1, x2,
-    y2]`` from a pickle or a CSV (``DET_COLUMNS``, a header optional),
+    y2]`` from a pickle (float32 kept, else float64) or a CSV
+    (``DET_COLUMNS``, a header optional),
     each checked against the split: index, frame in ``1..nframes``, label,
     finite values, ``x2 >= x1`` and ``y2 >= y1``."""
     if path.endswith('.csv'):
@@ -60,8 +61,9 @@ def read_frame_detections(path: str, gt: dict, videos: List[str]
             raise TubeFormatError(f'{path}: rows must be {DET_COLUMNS} '
                                   f'({err})') from None
     else:
-        dets, first = np.asarray(load_plain(path, 'a detections pickle'),
-                                 np.float64), 0
+        dets, first = np.asarray(load_plain(path, 'a detections pickle')), 0
+        if dets.dtype != np.float32:  # float32 stays: the linker's dtype
+            dets = dets.astype(np.float64)
         if dets.ndim != 2 or dets.shape[1] != 8:
             raise TubeFormatError(f'{path}: an (N, 8) array of '
                                   f'{DET_COLUMNS}, got shape {dets.shape}')
