@@ -105,6 +105,24 @@ def test_a_class_without_ground_truth_is_zero_and_counts():
         1.0, 0.0, 0.0, pytest.approx(1 / 3))
 
 
+def test_tied_scores_report_the_range_over_their_orders():
+    """One GT box; a miss and a hit tied at .5: misses first gives the
+    points (1, 0), (0, 0), (.5, 1): AP .25; hits first 1. The figure
+    itself is whichever numpy's argsort gives, as the official."""
+    from videomae_det_core.tubes.evaluate import evaluate
+    gttubes = {'v': {0: [np.array([[1, 0, 0, 9, 9]], float)]}}
+    dets = np.array([[0, 1, 0, 0.5, 0, 0, 9, 9],
+                     [0, 1, 0, 0.5, 50, 50, 60, 60]])
+    res = evaluate(dict(labels=['a'], gttubes=gttubes), ['v'], dets,
+                   'ucf-jhmdb')
+    assert res['frame_mAP_tie_range'] == [0.25, 1.0]
+    assert res['frame_mAP'] in (0.25, 1.0)
+    dets[1, 3] = 0.4  # no tie: one value
+    res = evaluate(dict(labels=['a'], gttubes=gttubes), ['v'], dets,
+                   'ucf-jhmdb')
+    assert res['frame_mAP_tie_range'] == [1.0, 1.0] == [res['frame_mAP']] * 2
+
+
 @pytest.mark.parametrize('seed', range(6))
 def test_equals_the_official_rules_bit_for_bit(seed):
     """Random inputs (:func:`random_case`): every AP equal to the plain

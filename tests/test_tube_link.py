@@ -154,15 +154,9 @@ def test_mmaction2s_tube_scores_are_the_last_rows(monkeypatch):
                                           if last > 0.005 else [])
 
 
-def test_cli_links_and_saves_tubes(tmp_path):
-    """--link --save-tubes: the saved tubes are link_tubes' own, and the
-    JSON's video-mAP the evaluator's on them."""
-    import json
-    import pickle
-
-    from conftest import ROOT, run_python
-    from videomae_det_core.tubes.evaluate import evaluate
-    from videomae_det_core.tubes.io import read_tubes
+def walking_case():
+    """Two videos, a 20-frame tube of class a and a 27-frame one of b;
+    detections on both plus a wrong-class track (float32)."""
     gttubes = {'v0': {0: [walk(0, 2, range(1, 21), 1)[:, [1, 4, 5, 6, 7]]]},
                'v1': {1: [walk(50, -1, range(3, 30), 1)[:, [1, 4, 5, 6,
                                                             7]]]}}
@@ -173,7 +167,19 @@ def test_cli_links_and_saves_tubes(tmp_path):
     dets = np.concatenate([walk(1, 2, range(1, 21), 0.8),
                            walk(50, -1, range(3, 30), 0.7, 1, 1),
                            walk(50, -1, range(3, 30), 0.9, 0, 1)])
-    dets = dets.astype(np.float32)
+    return gt, dets.astype(np.float32)
+
+
+def test_cli_links_and_saves_tubes(tmp_path):
+    """--link --save-tubes: the saved tubes are link_tubes' own, and the
+    JSON's video-mAP the evaluator's on them."""
+    import json
+    import pickle
+
+    from conftest import ROOT, run_python
+    from videomae_det_core.tubes.evaluate import evaluate
+    from videomae_det_core.tubes.io import read_tubes
+    gt, dets = walking_case()
     with open(tmp_path / 'gt.pkl', 'wb') as f:
         pickle.dump(gt, f)
     with open(tmp_path / 'dets.pkl', 'wb') as f:
@@ -192,3 +198,53 @@ def test_cli_links_and_saves_tubes(tmp_path):
     # false positive before the hit on v0: points (1, 0), (0, 0), (.5, 1)
     assert out['video_mAP'] == res['video_mAP']
     assert res['video_AP']['0.5'] == {'a': 0.25, 'b': 1.0}
+
+
+def test_metric_scores_model_outputs(tmp_path):
+    """TubeMAP from mmaction2-style predictions (a background column,
+    normalised boxes, one sample per frame) equals the evaluator on the
+    same detections in pixels; a video outside the split is named."""
+    import pickle
+
+    import torch
+    from mmaction.registry import METRICS
+    from mmengine.structures import InstanceData
+
+    import videomae_det  # noqa: F401  (registers the metric)
+    from videomae_det_core.tubes.evaluate import evaluate
+    from videomae_det_core.tubes.io import TubeFormatError
+    gt, dets = walking_case()
+    with open(tmp_path / 'gt.pkl', 'wb') as f:
+        pickle.dump(gt, f)
+    metric = METRICS.build(dict(type='TubeMAP', ann_file=str(
+        tmp_path / 'gt.pkl'), protocol='multisports',
+        out_dets=str(tmp_path / 'dets.pkl')))
+    samples = []
+    for (video, frame), rows in _by_frame(dets).items():
+        scores = np.zeros((len(rows), 3), np.float32)
+        scores[np.arange(len(rows)), rows[:, 2].astype(int) + 1] = rows[:, 3]
+        pred = InstanceData(bboxes=torch.tensor(rows[:, 4:8] / [320, 240,
+                                                                 320, 240]),
+                            scores=torch.tensor(scores))
+        samples.append(dict(video_id=f'v{video}.mp4', timestamp=frame,
+                            pred_instances=pred))
+    metric.process(None, samples)
+    got = metric.evaluate(len(samples))
+    with open(tmp_path / 'dets.pkl', 'rb') as f:
+        mine = pickle.load(f)  # out_dets: the metric's frame detections
+    want = evaluate(gt, ['v0', 'v1'], mine, 'multisports', link_tubes(
+        mine, ['v0', 'v1'], gt['nframes'], 2, 'multisports'))
+    assert np.abs(mine[:, 4:8] - dets[np.lexsort((dets[:, 1], dets[:, 0]))][
+        :, 4:8]).max() < 1e-3
+    assert got['tubes/frame_mAP'] == want['frame_mAP'] > 0.5
+    assert got['tubes/video_mAP@0.5'] == want['video_mAP']['0.5'] > 0.5
+    with pytest.raises(TubeFormatError, match="'v9' .* not in the test"):
+        metric.process(None, [dict(samples[0], video_id='v9')])
+
+
+def _by_frame(dets):
+    """{(video, frame): rows} in video, frame order."""
+    out = {}
+    for row in dets[np.lexsort((dets[:, 1], dets[:, 0]))]:
+        out.setdefault((int(row[0]), int(row[1])), []).append(row)
+    return {k: np.array(v) for k, v in out.items()}

@@ -83,6 +83,14 @@ def run(args: argparse.Namespace) -> None:
     print(f'frame-mAP@0.5 ({args.protocol}): {show(res["frame_mAP"])}')
     for key, value in res.get('video_mAP', {}).items():
         print(f'video-mAP@{key}: {show(value)}')
+    ties = [('frame-mAP', res['frame_mAP_tie_range'])] + [
+        (f'video-mAP@{k}', v)
+        for k, v in res.get('video_mAP_tie_range', {}).items()]
+    for name, (low, high) in ties:
+        if low != high:
+            print(f'tied scores straddle hits and misses: over their orders '
+                  f'{name} lies in [{show(low)}, {show(high)}] (the figure '
+                  "above follows numpy's sort, as the official code)")
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(res, f, indent=1)

@@ -1,3 +1,4 @@
 from .ava import AVAFormatError, evaluate_files, frame_map
+from .tubes import TubeMAP
 
-__all__ = ['AVAFormatError', 'evaluate_files', 'frame_map']
+__all__ = ['AVAFormatError', 'TubeMAP', 'evaluate_files', 'frame_map']

@@ -17,27 +17,52 @@ VIDEO_THRESHOLDS = {
 }
 
 
+def _mean_range(aps: Dict[str, Optional[float]], ranges: dict) -> list:
+    """[lowest, highest] mean AP over the orders of tied scores."""
+    scored = [k for k, v in aps.items() if k != 'mAP' and v is not None]
+    if not scored:
+        return [None, None]
+    return [float(np.mean([ranges.get(k, (aps[k],) * 2)[end]
+                           for k in scored])) for end in (0, 1)]
+
+
 def evaluate(gt: dict, videos: List[str], dets: np.ndarray,
              protocol: str, tubes: Optional[dict] = None) -> dict:
     """``frame_mAP``, per-class ``frame_AP``, and with ``tubes`` the
     ``video_mAP`` (keyed by threshold or range) and per-class
     ``video_AP``; fractions in [0, 1], None where the protocol leaves a
-    class out."""
+    class out. Beside each mAP its ``..._tie_range``: the lowest and
+    highest value over the orders of tied scores (equal unless ties
+    straddle hits and misses; the mAP itself follows numpy's sort, as the
+    official code)."""
     labels = list(gt['labels'])
-    frame = frame_ap(dets, gt['gttubes'], videos, labels, protocol)
+    ranges: dict = {}
+    frame = frame_ap(dets, gt['gttubes'], videos, labels, protocol,
+                     ranges=ranges)
     out: Dict[str, object] = dict(
-        protocol=protocol, frame_mAP=frame.pop('mAP'), frame_AP=frame)
+        protocol=protocol, frame_mAP=frame['mAP'],
+        frame_mAP_tie_range=_mean_range(frame, ranges))
+    out['frame_AP'] = {k: v for k, v in frame.items() if k != 'mAP'}
     if tubes is None:
         return out
-    video_map, per_class = {}, {}
+    video_map, per_class, tie_range = {}, {}, {}
     for key, thresholds in VIDEO_THRESHOLDS[protocol].items():
-        runs = [video_ap(tubes, gt['gttubes'], videos, labels, protocol,
-                         float(t)) for t in thresholds]
+        runs, lows, highs = [], [], []
+        for t in thresholds:
+            ranges = {}
+            runs.append(video_ap(tubes, gt['gttubes'], videos, labels,
+                                 protocol, float(t), ranges))
+            low, high = _mean_range(runs[-1], ranges)
+            lows.append(low)
+            highs.append(high)
         maps = [r.pop('mAP') for r in runs]
         video_map[key] = None if None in maps else float(np.mean(maps))
+        tie_range[key] = [None, None] if None in maps else [
+            float(np.mean(lows)), float(np.mean(highs))]
         if len(thresholds) == 1:
             per_class[key] = runs[0]
-    out.update(video_mAP=video_map, video_AP=per_class)
+    out.update(video_mAP=video_map, video_mAP_tie_range=tie_range,
+               video_AP=per_class)
     return out
 
 

@@ -133,8 +133,27 @@ def _voc_ap(hits: np.ndarray, total: int) -> float:
                         precision[changes]))
 
 
+def integrate(scores: np.ndarray, hits: np.ndarray, total: int,
+              protocol: str, ranges: Optional[dict] = None,
+              label: str = '') -> float:
+    """AP of hits in the official order (``scores`` descending), by the
+    protocol's rule. With ``ranges``: where tied scores straddle hits and
+    misses, ``ranges[label]`` = (lowest, highest) AP over the orders of
+    the ties (misses first, hits first), matches as the official order
+    made them."""
+    rule = _voc_ap if protocol == 'multisports' else _trapezoid_ap
+    ap = rule(hits, total)
+    if ranges is not None and len(hits):
+        low = rule(hits[np.lexsort((hits, -scores))], total)
+        high = rule(hits[np.lexsort((~hits, -scores))], total)
+        if low != high:
+            ranges[label] = (low, high)
+    return ap
+
+
 def class_ap(dets: np.ndarray, gt: dict, thr: float = 0.5,
-             protocol: str = 'ucf-jhmdb') -> Optional[float]:
+             protocol: str = 'ucf-jhmdb', ranges: Optional[dict] = None,
+             label: str = '') -> Optional[float]:
     """One class's frame-AP from its detections and
     :func:`_ground_truth`; None where ``multisports`` skips the class."""
     total = sum(len(v) for v in gt.values())
@@ -142,16 +161,16 @@ def class_ap(dets: np.ndarray, gt: dict, thr: float = 0.5,
         return None
     order = np.argsort(-dets[:, 3])  # the official call: its tie order
     hits = _positives(dets[order], gt, thr, protocol)
-    if protocol == 'multisports':
-        return _voc_ap(hits, total)
-    return _trapezoid_ap(hits, total)
+    return integrate(dets[order, 3], hits, total, protocol, ranges, label)
 
 
 def frame_ap(dets: np.ndarray, gttubes: dict, videos: Sequence[str],
              labels: List[str], protocol: str = 'ucf-jhmdb',
-             thr: float = 0.5) -> Dict[str, Optional[float]]:
+             thr: float = 0.5, ranges: Optional[dict] = None
+             ) -> Dict[str, Optional[float]]:
     """Frame-AP per label (fractions in [0, 1]; None for a class the
-    protocol does not evaluate) and ``'mAP'`` over the others."""
+    protocol does not evaluate) and ``'mAP'`` over the others; tie ranges
+    into ``ranges`` (:func:`integrate`)."""
     if protocol not in PROTOCOLS:
         raise ValueError(f'protocol must be one of {PROTOCOLS}, got '
                          f'{protocol!r}')
@@ -163,7 +182,7 @@ def frame_ap(dets: np.ndarray, gttubes: dict, videos: Sequence[str],
             continue
         out[label] = class_ap(dets[dets[:, 2] == ilabel],
                               _ground_truth(gttubes, videos, ilabel), thr,
-                              protocol)
+                              protocol, ranges, label)
     scored = [out[label] for label in labels if out[label] is not None]
     out['mAP'] = float(np.mean(scored)) if scored else None
     return out

@@ -31,7 +31,7 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-from .frame_ap import MULTISPORTS_EXCLUDED, PROTOCOLS, _trapezoid_ap, _voc_ap
+from .frame_ap import MULTISPORTS_EXCLUDED, PROTOCOLS, integrate
 
 TUBE_NMS = 0.3  # ACT applies it before video-AP
 
@@ -80,12 +80,14 @@ def nms_tubes(tubes: list, overlap: float = TUBE_NMS) -> np.ndarray:
 
 
 def _class_ap(dets: list, gt: Dict[str, list], thr: float,
-              protocol: str) -> float:
+              protocol: str, ranges: Optional[dict], label: str) -> float:
     greedy = protocol == 'multisports'
     total = sum(len(g) for g in gt.values())
     free = {v: np.ones(len(g), bool) for v, g in gt.items()}
     hits = np.zeros(len(dets), bool)
-    for i, j in enumerate(np.argsort(-np.array([d[1] for d in dets]))):
+    scores = np.array([d[1] for d in dets])
+    order = np.argsort(-scores)
+    for i, j in enumerate(order):
         video, _, tube = dets[j]
         if video not in gt:
             continue
@@ -95,16 +97,17 @@ def _class_ap(dets: list, gt: Dict[str, list], thr: float,
         best = int(np.argmax(ious))
         if ious[best] >= thr and free[video][best]:
             hits[i], free[video][best] = True, False
-    if greedy:
-        return _voc_ap(hits, total)
-    return _trapezoid_ap(hits, total)
+    return integrate(scores[order] if len(dets) else scores, hits, total,
+                     protocol, ranges, label)
 
 
 def video_ap(tubes: dict, gttubes: dict, videos: Sequence[str],
              labels: List[str], protocol: str = 'ucf-jhmdb',
-             thr: float = 0.5) -> Dict[str, Optional[float]]:
+             thr: float = 0.5, ranges: Optional[dict] = None
+             ) -> Dict[str, Optional[float]]:
     """Video-AP per label (fractions; None for a class the protocol does
-    not evaluate) and ``'mAP'`` over the others."""
+    not evaluate) and ``'mAP'`` over the others; tie ranges into
+    ``ranges`` (:func:`.frame_ap.integrate`)."""
     if protocol not in PROTOCOLS:
         raise ValueError(f'protocol must be one of {PROTOCOLS}, got '
                          f'{protocol!r}')
@@ -126,7 +129,7 @@ def video_ap(tubes: dict, gttubes: dict, videos: Sequence[str],
                 mine = [(t, s) for u, s, t in given if u == v]
                 dets += [(v, mine[i][1], mine[i][0])
                          for i in nms_tubes(mine)]
-        out[label] = _class_ap(dets, gt, thr, protocol)
+        out[label] = _class_ap(dets, gt, thr, protocol, ranges, label)
     scored = [out[label] for label in labels if out[label] is not None]
     out['mAP'] = float(np.mean(scored)) if scored else None
     return out
