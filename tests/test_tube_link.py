@@ -29,10 +29,11 @@ def frames_by_row(dtype):
         out = {}
         for row in self.frm_alldets:
             video = self.video_list[int(row[0])]
-            frames = out.setdefault(video, {
-                f: {c: np.empty((0, 5), dtype)
-                    for c in range(len(self.labels))}
-                for f in range(1, self.nframes[video] + 1)})
+            if video not in out:
+                out[video] = {f: {c: np.empty((0, 5), dtype)
+                                  for c in range(len(self.labels))}
+                              for f in range(1, self.nframes[video] + 1)}
+            frames = out[video]
             cell = frames[int(row[1])]
             cell[int(row[2])] = np.concatenate(
                 [cell[int(row[2])], np.array([[*row[4:8], row[3]]], dtype)])

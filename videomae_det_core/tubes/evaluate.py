@@ -4,7 +4,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from .frame_ap import frame_ap
-from .video_ap import video_ap
+from .video_ap import video_aps
 
 # video-mAP thresholds each protocol's papers report; ranges are means
 VIDEO_THRESHOLDS = {
@@ -46,21 +46,21 @@ def evaluate(gt: dict, videos: List[str], dets: np.ndarray,
     if tubes is None:
         return out
     video_map, per_class, tie_range = {}, {}, {}
-    for key, thresholds in VIDEO_THRESHOLDS[protocol].items():
-        runs, lows, highs = [], [], []
-        for t in thresholds:
-            ranges = {}
-            runs.append(video_ap(tubes, gt['gttubes'], videos, labels,
-                                 protocol, float(t), ranges))
-            low, high = _mean_range(runs[-1], ranges)
-            lows.append(low)
-            highs.append(high)
-        maps = [r.pop('mAP') for r in runs]
+    levels = VIDEO_THRESHOLDS[protocol]
+    flat = [float(t) for thresholds in levels.values() for t in thresholds]
+    ranges = [{} for _ in flat]
+    runs = iter(zip(video_aps(tubes, gt['gttubes'], videos, labels,
+                              protocol, flat, ranges), ranges))
+    for key, thresholds in levels.items():
+        mine = [next(runs) for _ in thresholds]
+        maps = [r.pop('mAP') for r, _ in mine]
+        ends = [_mean_range(r, rng) for r, rng in mine]
         video_map[key] = None if None in maps else float(np.mean(maps))
         tie_range[key] = [None, None] if None in maps else [
-            float(np.mean(lows)), float(np.mean(highs))]
+            float(np.mean([e[0] for e in ends])),
+            float(np.mean([e[1] for e in ends]))]
         if len(thresholds) == 1:
-            per_class[key] = runs[0]
+            per_class[key] = mine[0][0]
     out.update(video_mAP=video_map, video_mAP_tie_range=tie_range,
                video_AP=per_class)
     return out

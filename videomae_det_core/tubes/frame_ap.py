@@ -47,12 +47,13 @@ MULTISPORTS_EXCLUDED = (
 
 
 def iou_matrix(a: np.ndarray, b: np.ndarray, plus_one: bool) -> np.ndarray:
-    """IoU of every box of ``a`` ``(G, 4)`` with every box of ``b``
-    ``(D, 4)``: ``(G, D)``, with the official codes' arithmetic (the +1
-    added to both right edges before the minimum), so that results agree
-    to the last bit."""
+    """IoU of every box of ``a`` ``(..., G, 4)`` with every box of ``b``
+    ``(..., D, 4)``: ``(..., G, D)``, with the official codes' arithmetic
+    (the +1 added to both right edges before the minimum; a Python float,
+    so float32 boxes stay float32), so that results agree to the last
+    bit."""
     one = 1.0 if plus_one else 0.0
-    a, b = a[:, None], b[None]
+    a, b = a[..., :, None, :], b[..., None, :, :]
     w = np.maximum(0, np.minimum(a[..., 2] + one, b[..., 2] + one) -
                    np.maximum(a[..., 0], b[..., 0]))
     h = np.maximum(0, np.minimum(a[..., 3] + one, b[..., 3] + one) -
@@ -77,32 +78,44 @@ def _positives(dets: np.ndarray, gt: dict, thr: float,
                protocol: str) -> np.ndarray:
     """True where a detection (in the given order) is a hit: ucf-jhmdb
     matches the best still-unmatched ground-truth box of its frame,
-    multisports the best box of its frame if that one is unmatched."""
+    multisports the best box of its frame if that one is unmatched.
+
+    All frames at once: step ``r`` takes the ``r``-th detection of every
+    frame against that frame's boxes (padded to the most per frame)."""
+    hits = np.zeros(len(dets), bool)
+    if not len(dets):
+        return hits
     keys = dets[:, 0].astype(np.int64) * (1 << 32) + dets[:, 1].astype(
         np.int64)
-    hits = np.zeros(len(dets), bool)
+    uniq, frame = np.unique(keys, return_inverse=True)
+    boxes = [gt.get((int(k >> 32), int(k & 0xffffffff))) for k in uniq]
+    width = max((len(b) for b in boxes if b is not None), default=0)
+    if not width:
+        return hits
+    pad = np.zeros((len(uniq), width, 4))
+    real = np.zeros((len(uniq), width), bool)
+    for i, b in enumerate(boxes):
+        if b is not None:
+            pad[i, :len(b)], real[i, :len(b)] = b, True
+    by_frame = np.argsort(frame, kind='stable')  # score order inside
+    first = np.searchsorted(frame[by_frame], np.arange(len(uniq)))
+    rank = np.empty(len(dets), np.int64)
+    rank[by_frame] = np.arange(len(dets)) - first[frame[by_frame]]
+    free = real.copy()
     greedy = protocol == 'multisports'
-    for key in np.unique(keys):
-        rows = np.flatnonzero(keys == key)
-        boxes = gt.get((int(key >> 32), int(key & 0xffffffff)))
-        if boxes is None:
-            continue
+    for r in range(rank.max() + 1):
+        rows = np.flatnonzero(rank == r)
+        f = frame[rows]
         with np.errstate(invalid='ignore', divide='ignore'):
-            ious = iou_matrix(boxes, dets[rows, 4:8], plus_one=not greedy)
+            ious = iou_matrix(pad[f], dets[rows, None, 4:8],
+                              plus_one=not greedy)[..., 0]
         ious = np.nan_to_num(ious, nan=0.0)
-        free = np.ones(len(boxes), bool)
-        for j, row in enumerate(rows):  # in score order within the frame
-            if greedy:
-                best = int(np.argmax(ious[:, j]))
-                if ious[best, j] >= thr and free[best]:
-                    hits[row], free[best] = True, False
-                continue
-            if not free.any():
-                break
-            masked = np.where(free, ious[:, j], -np.inf)
-            best = int(np.argmax(masked))
-            if masked[best] >= thr:
-                hits[row], free[best] = True, False
+        ious = np.where(real[f] if greedy else free[f], ious, -np.inf)
+        best = ious.argmax(1)
+        n = np.arange(len(rows))
+        hit = (ious[n, best] >= thr) & free[f, best]
+        hits[rows[hit]] = True
+        free[f[hit], best[hit]] = False
     return hits
 
 

@@ -32,29 +32,13 @@ from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from .frame_ap import PROTOCOLS
+from .frame_ap import PROTOCOLS, iou_matrix
 
 SOFT_NMS_IOU = 0.6
 KEEP_PER_FRAME = 10
 EXTEND_IOU = 0.5
 MIN_TUBE_SCORE = 0.005
 MIN_TUBE_FRAMES = 15
-
-
-def _iou(a: np.ndarray, b: np.ndarray, one) -> np.ndarray:
-    """IoU of ``a`` ``(..., m, 4)`` with ``b`` ``(..., n, 4)``:
-    ``(..., m, n)``, the extension step's arithmetic (``+ one`` on both
-    right edges, then the minimum)."""
-    a, b = a[..., :, None, :], b[..., None, :, :]
-    w = np.maximum(0, np.minimum(a[..., 2] + one, b[..., 2] + one) -
-                   np.maximum(a[..., 0], b[..., 0]))
-    h = np.maximum(0, np.minimum(a[..., 3] + one, b[..., 3] + one) -
-                   np.maximum(a[..., 1], b[..., 1]))
-    ov = w * h
-    area_a = (a[..., 2] - a[..., 0] + one) * (a[..., 3] - a[..., 1] + one)
-    area_b = (b[..., 2] - b[..., 0] + one) * (b[..., 3] - b[..., 1] + one)
-    with np.errstate(invalid='ignore', divide='ignore'):
-        return ov / (area_a + area_b - ov)
 
 
 def soft_nms(boxes: np.ndarray, overlap: float = SOFT_NMS_IOU,
@@ -105,8 +89,8 @@ class _Linker:
     its open tubes in the official list order; a tube is an id into the
     ``t_*`` arrays, its scores a row of ``hist`` (rows are reused)."""
 
-    def __init__(self, kept: np.ndarray, chains: int, one):
-        self.kept, self.one = kept, one
+    def __init__(self, kept: np.ndarray, chains: int, plus_one: bool):
+        self.kept, self.plus_one = kept, plus_one
         self.cur = np.full((chains, KEEP_PER_FRAME), -1, np.int64)
         self.cur_n = np.zeros(chains, np.int64)
         self.last = np.zeros(chains, np.int64)
@@ -214,8 +198,10 @@ class _Linker:
         boxes = kstart[:, None] + np.arange(KEEP_PER_FRAME)
         free = np.arange(KEEP_PER_FRAME) < kcount[:, None]
         boxes = np.where(free, boxes, 0)
-        iou = _iou(self.kept[self.t_last[np.where(has_tube, tubes, 0)], :4],
-                   self.kept[boxes, :4], self.one)
+        with np.errstate(invalid='ignore', divide='ignore'):
+            iou = iou_matrix(
+                self.kept[self.t_last[np.where(has_tube, tubes, 0)], :4],
+                self.kept[boxes, :4], self.plus_one)
         ok = (iou >= EXTEND_IOU) & has_tube[:, :, None]
         pick = np.full(tubes.shape, -1)
         rows = np.arange(len(chains))
@@ -309,8 +295,7 @@ def link_tubes(dets: np.ndarray, videos: Sequence[str],
     step = np.arange(len(keys)) - cstart[chain]
     last_step = np.diff(np.r_[cstart, len(keys)])[chain] - 1
     video_frames = np.array([nframes[v] for v in videos])
-    one = kept.dtype.type(1 if protocol == 'ucf-jhmdb' else 0)
-    linker = _Linker(kept, len(cstart), one)
+    linker = _Linker(kept, len(cstart), protocol == 'ucf-jhmdb')
     by_step = np.argsort(step, kind='stable')
     bounds = np.searchsorted(step[by_step], np.arange(step.max() + 2))
     for s in range(step.max() + 1):

@@ -79,26 +79,73 @@ def nms_tubes(tubes: list, overlap: float = TUBE_NMS) -> np.ndarray:
     return np.array(kept, dtype=np.int32)
 
 
-def _class_ap(dets: list, gt: Dict[str, list], thr: float,
-              protocol: str, ranges: Optional[dict], label: str) -> float:
+def _class_aps(dets: list, gt: Dict[str, list], thresholds: list,
+               protocol: str, ranges: list, label: str) -> list:
+    """One class's AP at each threshold: the IoUs once, the matching per
+    threshold."""
     greedy = protocol == 'multisports'
     total = sum(len(g) for g in gt.values())
-    free = {v: np.ones(len(g), bool) for v, g in gt.items()}
-    hits = np.zeros(len(dets), bool)
     scores = np.array([d[1] for d in dets])
     order = np.argsort(-scores)
-    for i, j in enumerate(order):
-        video, _, tube = dets[j]
-        if video not in gt:
-            continue
-        ious = np.array([tube_iou(g, tube, not greedy) for g in gt[video]])
-        if not greedy:
-            ious = np.where(free[video], ious, -np.inf)
-        best = int(np.argmax(ious))
-        if ious[best] >= thr and free[video][best]:
-            hits[i], free[video][best] = True, False
-    return integrate(scores[order] if len(dets) else scores, hits, total,
-                     protocol, ranges, label)
+    ious = [np.array([tube_iou(g, dets[j][2], not greedy)
+                      for g in gt[dets[j][0]]]) if dets[j][0] in gt
+            else None for j in order]
+    out = []
+    for thr, rng in zip(thresholds, ranges):
+        free = {v: np.ones(len(g), bool) for v, g in gt.items()}
+        hits = np.zeros(len(dets), bool)
+        for i, j in enumerate(order):
+            if ious[i] is None:
+                continue
+            mine = free[dets[j][0]]
+            iou = ious[i] if greedy else np.where(mine, ious[i], -np.inf)
+            best = int(np.argmax(iou))
+            if iou[best] >= thr and mine[best]:
+                hits[i], mine[best] = True, False
+        out.append(integrate(scores[order], hits, total, protocol, rng,
+                             label))
+    return out
+
+
+def video_aps(tubes: dict, gttubes: dict, videos: Sequence[str],
+              labels: List[str], protocol: str, thresholds: Sequence[float],
+              ranges: Optional[list] = None
+              ) -> List[Dict[str, Optional[float]]]:
+    """:func:`video_ap` at several thresholds in one pass (the NMS and
+    IoUs once); ``ranges``: one dict per threshold."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f'protocol must be one of {PROTOCOLS}, got '
+                         f'{protocol!r}')
+    ranges = ranges if ranges is not None else [None] * len(thresholds)
+    out: List[Dict[str, Optional[float]]] = [{} for _ in thresholds]
+    for ilabel, label in enumerate(labels):
+        gt = {v: [np.asarray(t, np.float64) for t in
+                  gttubes[v].get(ilabel, [])] for v in videos}
+        gt = {v: g for v, g in gt.items() if g}
+        given = [(v, s, np.asarray(t, np.float64))
+                 for v, s, t in tubes.get(ilabel, [])]
+        if protocol == 'multisports':
+            if label in MULTISPORTS_EXCLUDED or not gt:
+                for res in out:
+                    res[label] = None
+                continue
+            dets = given
+        else:  # per video in split order, NMS first
+            per_video: Dict[str, list] = {}
+            for v, s, t in given:
+                per_video.setdefault(v, []).append((t, s))
+            dets = []
+            for v in videos:
+                mine = per_video.get(v, [])
+                dets += [(v, mine[i][1], mine[i][0])
+                         for i in nms_tubes(mine)]
+        aps = _class_aps(dets, gt, list(thresholds), protocol, ranges, label)
+        for res, ap in zip(out, aps):
+            res[label] = ap
+    for res in out:
+        scored = [res[label] for label in labels if res[label] is not None]
+        res['mAP'] = float(np.mean(scored)) if scored else None
+    return out
 
 
 def video_ap(tubes: dict, gttubes: dict, videos: Sequence[str],
@@ -108,28 +155,5 @@ def video_ap(tubes: dict, gttubes: dict, videos: Sequence[str],
     """Video-AP per label (fractions; None for a class the protocol does
     not evaluate) and ``'mAP'`` over the others; tie ranges into
     ``ranges`` (:func:`.frame_ap.integrate`)."""
-    if protocol not in PROTOCOLS:
-        raise ValueError(f'protocol must be one of {PROTOCOLS}, got '
-                         f'{protocol!r}')
-    out: Dict[str, Optional[float]] = {}
-    for ilabel, label in enumerate(labels):
-        gt = {v: [np.asarray(t, np.float64) for t in
-                  gttubes[v].get(ilabel, [])] for v in videos}
-        gt = {v: g for v, g in gt.items() if g}
-        given = [(v, s, np.asarray(t, np.float64))
-                 for v, s, t in tubes.get(ilabel, [])]
-        if protocol == 'multisports':
-            if label in MULTISPORTS_EXCLUDED or not gt:
-                out[label] = None
-                continue
-            dets = given
-        else:  # per video in split order, NMS first
-            dets = []
-            for v in videos:
-                mine = [(t, s) for u, s, t in given if u == v]
-                dets += [(v, mine[i][1], mine[i][0])
-                         for i in nms_tubes(mine)]
-        out[label] = _class_ap(dets, gt, thr, protocol, ranges, label)
-    scored = [out[label] for label in labels if out[label] is not None]
-    out['mAP'] = float(np.mean(scored)) if scored else None
-    return out
+    return video_aps(tubes, gttubes, videos, labels, protocol, [thr],
+                     [ranges])[0]
