@@ -154,3 +154,15 @@ def kill_when(args, marker: str, cwd=ROOT, env=None, timeout=300) -> None:
         assert time.time() < deadline, f'{marker!r} never came'
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, f'{marker!r} never came'
+
+
+@pytest.fixture(scope='session')
+def toy_tubes_root(tmp_path_factory):
+    """A folder holding ``data/toy_tubes`` (8 short videos, the layout
+    ``configs/tubes_toy_vit-tiny.py`` reads from its cwd). Tests that
+    change its files copy them first."""
+    root = tmp_path_factory.mktemp('toy_tubes_root')
+    run_python([str(ROOT / 'tools/data/make_toy_tubes.py'),
+                str(root / 'data' / 'toy_tubes'), '--videos', '8',
+                '--frames', '20', '26'])
+    return root

@@ -125,7 +125,7 @@ def test_every_patch_is_listed_and_logged_once_at_debug_level():
 
     from videomae_det import compat
     names = [name for name, _ in compat.PATCHES]
-    assert len(names) == 7 and any('atomic' in n for n in names)
+    assert len(names) == 8 and any('atomic' in n for n in names)
     logger = MMLogger.get_instance('compat_test', log_level='DEBUG')
     records = []
     handler = logging.Handler(level=logging.DEBUG)
@@ -209,3 +209,23 @@ def test_cfg_options_read_dict_values_only_with_the_patch():
         "type='P'", 'type=P')], check=False)
     assert bad.returncode == 2 and "cannot read 'dict(type=P" in bad.stderr
     assert 'quote strings' in bad.stderr
+
+
+def test_keyframes_without_ground_truth_get_background_rows_with_patch():
+    """mmaction2's MaxIoUAssignerAVA on a keyframe where nobody acts: 1-D
+    labels without the patch (bbox_target then fails), all-zero rows of
+    the label width with it."""
+    script = textwrap.dedent("""
+        import torch
+        from mmaction.models.task_modules.assigners import MaxIoUAssignerAVA
+        a = MaxIoUAssignerAVA(pos_iou_thr=0.9, neg_iou_thr=0.9)
+        r = a.assign_wrt_overlaps(torch.zeros(0, 3), torch.zeros(0, 5))
+        print(tuple(r.labels.shape), float(r.labels.abs().sum()))
+    """)
+    unpatched = LOAD_COMPAT + textwrap.dedent('''
+        compat.patch_missing_drn()
+        compat.patch_multimodal_flag()
+    ''')
+    assert run_python(['-c', unpatched + script]).stdout.split()[0] == '(3,)'
+    patched = run_python(['-c', 'import videomae_det\n' + script])
+    assert patched.stdout.strip() == '(3, 5) 0.0'

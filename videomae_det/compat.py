@@ -32,6 +32,9 @@ config does, since mmengine imports custom modules while parsing the config.
    :func:`patch_installed_path`.
 7. mmengine's ``DictAction`` recurses without end on ``--cfg-options
    k=dict(...)``: see :func:`patch_dict_values`.
+8. mmaction2's ``MaxIoUAssignerAVA`` gives a keyframe without ground
+   truth 1-D labels, so ``bbox_target`` fails on multi-hot rows: see
+   :func:`patch_empty_keyframes`.
 """
 import importlib.util
 import logging
@@ -206,6 +209,29 @@ def patch_dict_values() -> None:
     DictAction._parse_iterable = staticmethod(parse_iterable)
 
 
+def patch_empty_keyframes() -> None:
+    """A training keyframe whose proposals are all negatives (nobody acts:
+    the tube datasets' untrimmed frames) makes mmaction2's
+    ``MaxIoUAssignerAVA`` return labels of shape ``(n,)`` where the rest
+    are ``(n, num_classes)`` multi-hot rows, and ``bbox_target`` then
+    fails in ``F.pad``. Such labels are all-zero rows of the right width
+    (every box background)."""
+    from mmaction.models.task_modules.assigners import MaxIoUAssignerAVA
+    assign = MaxIoUAssignerAVA.assign_wrt_overlaps
+    if getattr(assign, 'videomae_det', False):
+        return
+
+    def assign_wrt_overlaps(self, overlaps, gt_labels):
+        result = assign(self, overlaps, gt_labels)
+        if overlaps.size(0) == 0 and gt_labels.dim() == 2:
+            result.labels = gt_labels.new_zeros(
+                (overlaps.size(1), gt_labels.size(1)))
+        return result
+
+    assign_wrt_overlaps.videomae_det = True
+    MaxIoUAssignerAVA.assign_wrt_overlaps = assign_wrt_overlaps
+
+
 def _install_safe_loading() -> None:
     from .checkpoint.load import install
     install()
@@ -233,6 +259,8 @@ PATCHES = (
      patch_dict_values),
     ("mmaction2's AVADataset reads proposal .pkl files as plain data",
      patch_proposal_loading),
+    ("mmaction2's MaxIoUAssignerAVA labels keyframes without ground truth "
+     'as background rows', patch_empty_keyframes),
 )
 
 

@@ -33,6 +33,7 @@ import cv2
 import numpy as np
 
 from videomae_det_core.ava.io import image_key
+from videomae_det_core.toy_scene import draw_person, make_room
 
 ACTIONS = {  # id: (name, how often an actor does it)
     1: ('sway left-right', 0.5),
@@ -61,59 +62,19 @@ def actor_box(actor: dict, frame: int) -> np.ndarray:
 
 
 def draw_figure(img: np.ndarray, actor: dict, frame: int) -> None:
-    """A person-like figure filling its box: head, striped shirt, trousers.
-
-    The stripes and limbs give the figure structure at the patch scale, so
-    a masked patch is predictable from its neighbours (flat boxes leave the
-    per-patch normalised pre-training target nothing but codec noise).
-    """
-    x1, y1, x2, y2 = actor_box(actor, frame)
-    w, h = x2 - x1, y2 - y1
+    """The actor's figure, its shirt flashing and arm waving when its
+    actions say so."""
+    x1, y1, x2, y2 = box = actor_box(actor, frame)
     shirt = np.array(actor['color'], dtype=float)
     trousers = np.array(actor['trousers'], dtype=float)
     if 3 in actor['labels'] and (frame // 5) % 2:
         shirt, trousers = 255 - shirt, 255 - trousers
-    neck, hip = y1 + 0.28 * h, y1 + 0.62 * h
-    xs = [round(x1 + f * w) for f in (0, .12, .45, .55, .88, 1)]
-    cv2.circle(img, (round((x1 + x2) / 2), round(y1 + 0.14 * h)),
-               max(2, round(0.13 * h)), (200, 210, 235), -1)
-    cv2.rectangle(img, (xs[1], round(neck)), (xs[4], round(hip)),
-                  shirt.tolist(), -1)
-    stripe = (shirt * 0.55).tolist()
-    for y in np.arange(neck + 0.1 * h, hip, 0.1 * h):
-        cv2.line(img, (xs[1], round(y)), (xs[4], round(y)), stripe, 1)
-    for a, b in ((xs[1], xs[2]), (xs[3], xs[4])):  # legs
-        cv2.rectangle(img, (a, round(hip)), (b, round(y2)),
-                      trousers.tolist(), -1)
-    for x in (xs[0], xs[5]):  # arms hanging at the sides
-        cv2.line(img, (x, round(neck)), (x, round(hip)), stripe, 2)
+    neck = draw_person(img, box, shirt, trousers)
     if 5 in actor['labels']:
         angle = np.pi / 4 * np.sin(2 * np.pi * 2 * frame / FPS)
         end = (round(x2 + 14 * np.cos(angle)),
                round(neck - 14 * np.sin(angle)))
         cv2.line(img, (round(x2), round(neck)), end, (255, 255, 255), 3)
-
-
-def make_room(rng: np.random.Generator) -> np.ndarray:
-    """A static scene: shaded wall, floor boards and a few pieces of
-    furniture, all with edges a masked-patch model can continue."""
-    wall = rng.integers(70, 170, 3)
-    floor = rng.integers(40, 120, 3)
-    shade = np.linspace(0.8, 1.1, H)[:, None, None]
-    img = np.empty((H, W, 3))
-    horizon = int(rng.integers(H // 2, 2 * H // 3))
-    img[:horizon] = wall * shade[:horizon]
-    img[horizon:] = floor * shade[horizon:]
-    for x in range(0, W, 16):  # floor boards
-        cv2.line(img, (x, horizon), (x + (x - W // 2) // 2, H),
-                 (floor * 0.7).tolist(), 1)
-    for _ in range(rng.integers(2, 5)):
-        x, y = int(rng.integers(0, W - 20)), int(rng.integers(8, horizon))
-        w, h = int(rng.integers(10, 30)), int(rng.integers(8, 30))
-        color = rng.integers(30, 220, 3)
-        cv2.rectangle(img, (x, y), (x + w, y + h), color.tolist(), -1)
-        cv2.rectangle(img, (x, y), (x + w, y + h), (color * .5).tolist(), 1)
-    return img.clip(0, 255).astype(np.uint8)
 
 
 def render(actors: list, frame: int, background: np.ndarray) -> np.ndarray:
@@ -199,7 +160,7 @@ def main() -> None:
         vid = f'toy-{i:03d}_{args.seed}'
         actors = make_video(rng)
         videos[vid] = actors
-        background = make_room(rng)
+        background = make_room(rng, W, H)
         frames_dir = osp.join(out, 'rawframes', vid)
         os.makedirs(frames_dir, exist_ok=True)
         writer = cv2.VideoWriter(osp.join(out, 'videos', f'{vid}.mp4'),

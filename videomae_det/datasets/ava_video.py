@@ -34,12 +34,18 @@ class AVAVideoDecode(BaseTransform):
             ``timestamp_start``), 0 for whole movies.
         num_threads: decord decoding threads.
         stream: Keep the video open and decode forward (see above).
+        units: ``'seconds'`` (AVA: frame indices are times, as above) or
+            ``'frames'`` (the tube datasets: ``frame_inds - start_index``
+            are the video's own 0-based frames).
     """
 
     def __init__(self, suffix: str = '.mp4',
                  video_start: Optional[float] = None,
-                 num_threads: int = 1, stream: bool = True) -> None:
-        self.suffix, self.video_start = suffix, video_start
+                 num_threads: int = 1, stream: bool = True,
+                 units: str = 'seconds') -> None:
+        if units not in ('seconds', 'frames'):
+            raise ValueError(f"units={units!r}: 'seconds' or 'frames'")
+        self.suffix, self.video_start, self.units = suffix, video_start, units
         self.num_threads, self.stream = num_threads, stream
         self.decoded = 0
         self._path, self._reader, self._next = None, None, 0
@@ -89,12 +95,13 @@ class AVAVideoDecode(BaseTransform):
         else:
             reader = self._reader
         inds = np.asarray(results['frame_inds']).reshape(-1)
-        start = results['timestamp_start']
-        seconds = start + (inds - results.get('start_index', 0)) / results[
-            'fps']
-        origin = start if self.video_start is None else self.video_start
-        frames = np.round((seconds - origin) * reader.get_avg_fps())
-        frames = frames.astype(np.int64).clip(0, len(reader) - 1)
+        inds = inds - results.get('start_index', 0)
+        if self.units == 'seconds':
+            start = results['timestamp_start']
+            origin = start if self.video_start is None else self.video_start
+            inds = np.round((start + inds / results['fps'] - origin) *
+                            reader.get_avg_fps())
+        frames = inds.astype(np.int64).clip(0, len(reader) - 1)
         unique, inverse = np.unique(frames, return_inverse=True)
         imgs = self._frames(path, unique)[inverse]
         results['imgs'] = list(imgs)

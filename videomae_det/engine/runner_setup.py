@@ -55,6 +55,8 @@ def load_config(path: str, cfg_options: Optional[dict], launcher: str,
         check_option_keys(cfg, cfg_options, path)
         epochs = cfg.get('train_cfg', {}).get('max_epochs')
         cfg.merge_from_dict(cfg_options)
+        if 'split' in cfg_options:
+            follow_split(cfg)
         if not any(k.startswith('param_scheduler') for k in cfg_options):
             follow_max_epochs(cfg, epochs)
     fit_schedule(cfg, path)
@@ -120,6 +122,19 @@ def fit_schedule(cfg: Config, path: str) -> None:
         f'{path}: param_scheduler[{i}] ({type_name(s.get("type"))}) spans '
         f'epochs {s.get("begin", 0)}-{s.get("end")} but train_cfg.max_epochs'
         f'={new}: set param_scheduler in the config too')
+
+
+def follow_split(cfg: Config) -> None:
+    """``--cfg-options split=N`` on a tube config: every ``TubeDataset``
+    and ``TubeMAP`` takes split ``N`` (mmengine does not re-read the
+    variable the config's dicts were written with)."""
+    nodes = [cfg.get(f'{s}_dataloader', {}).get('dataset', {})
+             for s in ('train', 'val', 'test')]
+    nodes += [cfg.get(f'{s}_evaluator', {}) for s in ('val', 'test')]
+    for node in nodes:
+        for item in node if isinstance(node, list) else [node]:
+            if type_name(item.get('type')) in ('TubeDataset', 'TubeMAP'):
+                item['split'] = cfg.split
 
 
 def follow_max_epochs(cfg: Config, old: Optional[int]) -> None:

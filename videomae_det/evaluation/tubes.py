@@ -19,6 +19,16 @@ from videomae_det_core.tubes.io import (
 )
 
 
+def annotated_frames(gt: dict, videos: list, dets: np.ndarray) -> np.ndarray:
+    """Which rows of ``(N, 8)`` frame detections lie on a frame with a
+    ground-truth box."""
+    keys = {(i, int(f)) for i, v in enumerate(videos)
+            for tubes in gt['gttubes'].get(v, {}).values()
+            for tube in tubes for f in np.asarray(tube)[:, 0]}
+    return np.array([(int(i), int(f)) in keys for i, f in dets[:, :2]],
+                    bool).reshape(-1)
+
+
 @METRICS.register_module()
 class TubeMAP(BaseMetric):
     """Frame-mAP@0.5 and, with linking, video-mAP at the protocol's
@@ -41,6 +51,11 @@ class TubeMAP(BaseMetric):
             ``'argmax'``: the top class only (mmaction2's
             ``MultiSportsMetric``).
         score_thr: Lowest class score kept with ``'all'``.
+        frames: The frame-mAP protocol: ``'all'`` (detections on every
+            frame count, false positives on frames nobody acts in too: ACT
+            and MOC) or ``'annotated'`` (only frames with a ground-truth
+            box: YOWO, mmaction2's MultiSports validation). Video-mAP links
+            every frame either way.
         link: Link frames into tubes and report video-mAP.
         out_dets: Also write the frame detections, an ``(N, 8)`` pickle
             that ``tools/eval_tubes.py`` reads.
@@ -50,7 +65,8 @@ class TubeMAP(BaseMetric):
     def __init__(self, ann_file: str, protocol: str = 'ucf-jhmdb',
                  split: int = 0, background: bool = True,
                  labels_per_box: str = 'all', score_thr: float = 0.01,
-                 link: bool = True, out_dets: Optional[str] = None,
+                 frames: str = 'all', link: bool = True,
+                 out_dets: Optional[str] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
@@ -60,6 +76,10 @@ class TubeMAP(BaseMetric):
         if labels_per_box not in ('all', 'argmax'):
             raise ValueError("labels_per_box must be 'all' or 'argmax', "
                              f'got {labels_per_box!r}')
+        if frames not in ('all', 'annotated'):
+            raise ValueError("frames must be 'all' or 'annotated', got "
+                             f'{frames!r}')
+        self.frames = frames
         self.gt = read_ground_truth(ann_file)
         self.videos = split_videos(self.gt, split, ann_file)
         self.index = {v: i for i, v in enumerate(self.videos)}
@@ -99,12 +119,14 @@ class TubeMAP(BaseMetric):
         labels = list(self.gt['labels'])
         tubes = link_tubes(dets, self.videos, self.gt['nframes'],
                            len(labels), self.protocol) if self.link else None
+        if self.frames == 'annotated':
+            dets = dets[annotated_frames(self.gt, self.videos, dets)]
         res = evaluate(self.gt, self.videos, dets, self.protocol, tubes)
         metrics = {'frame_mAP': res['frame_mAP']}
         metrics.update({f'video_mAP@{k}': v
                         for k, v in res.get('video_mAP', {}).items()})
         MMLogger.get_current_instance().info(
-            f'{self.protocol}: ' + ', '.join(
+            f'{self.protocol} ({self.frames} frames): ' + ', '.join(
                 f'{k} {100 * v:.2f}' for k, v in metrics.items()
                 if v is not None))
         metrics.update({f'frame_AP/{k}': v

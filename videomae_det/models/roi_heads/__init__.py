@@ -1,0 +1,3 @@
+from .tube_head import BBoxHeadTube
+
+__all__ = ['BBoxHeadTube']
