@@ -1,6 +1,6 @@
 # VideoMAE ViT-B (K400 pre-trained) on JHMDB-21 (JHMDB-GT.pkl, frames at
 # Frames/<class>/<video>/00001.png), one of its 3 splits: `--cfg-options
-# split=1` (tools/data/tubes/jhmdb_splits.sh runs all three and averages,
+# split=1` (tools/tube_splits.sh runs all three and averages,
 # as the literature reports JHMDB). ACT/MOC rules; every frame tested.
 # Clip and input from the class-query detector's VideoMAE ViT-B JHMDB-21
 # config (configuration/JHMDB_ViT-B.yaml: 40 consecutive frames, 256 crops

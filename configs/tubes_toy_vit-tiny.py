@@ -8,7 +8,7 @@ data_root = 'data/toy_tubes'
 ann_file = f'{data_root}/toy_tubes_GT.pkl'
 proposal_file = f'{data_root}/toy_tubes_proposals.pkl'
 num_classes = 5  # 4 actions + background
-clip_len, frame_interval, size = 8, 3, 96
+clip_len, frame_interval, size = 8, 2, 96
 
 model = dict(
     backbone=dict(
@@ -37,12 +37,12 @@ val_pipeline = [
     dict(type='PackActionInputs')
 ]
 # every frame trains (people who do not act are the negatives), every
-# other one for speed; tests on every frame, the ACT/MOC protocol
+# third one for speed; tests on every frame, the ACT/MOC protocol
 data = dict(ann_file=ann_file, proposal_file=proposal_file,
             data_prefix=dict(img=f'{data_root}/rgb-images'))
 train_dataloader = dict(
     batch_size=8, num_workers=0, persistent_workers=False,
-    dataset=dict(keyframes='all', keyframe_stride=2,
+    dataset=dict(keyframes='all', keyframe_stride=3,
                  pipeline=train_pipeline, **data))
 val_dataloader = dict(
     batch_size=1, num_workers=0, persistent_workers=False,
@@ -51,7 +51,7 @@ test_dataloader = val_dataloader
 val_evaluator = dict(ann_file=ann_file)
 test_evaluator = val_evaluator
 
-epochs, warmup_epochs = 20, 2
+epochs, warmup_epochs = 40, 4
 train_cfg = dict(max_epochs=epochs, val_interval=epochs)
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=True, begin=0,
@@ -59,7 +59,7 @@ param_scheduler = [
     dict(type='CosineAnnealingLR', eta_min=0, by_epoch=True,
          begin=warmup_epochs, convert_to_iter_based=True)
 ]
-optim_wrapper = dict(optimizer=dict(lr=2e-3))
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
 default_hooks = dict(logger=dict(interval=20),
                      checkpoint=dict(interval=epochs, save_best=None))
 auto_scale_lr = dict(base_batch_size=8)

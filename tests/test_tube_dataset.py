@@ -1,8 +1,11 @@
 """The ACT-format datasets (UCF101-24, JHMDB-21, MultiSports): reader,
 keyframes, clips, proposals, bad inputs, the single-label head, and the
 toy set trained and scored end to end."""
+import os
 import pickle
 import struct
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import mmcv
@@ -16,7 +19,7 @@ import videomae_det  # noqa: F401  (before mmaction.models)
 from mmaction.registry import DATASETS, MODELS
 from mmaction.utils import register_all_modules
 
-from conftest import ROOT, run_python
+from conftest import ROOT
 from videomae_det_core.tubes.io import TubeFormatError
 
 register_all_modules()
@@ -269,31 +272,32 @@ def test_split_option_moves_every_split_key():
     assert cfg.val_evaluator.split == cfg.test_evaluator.split == 1
 
 
-def test_toy_tubes_train_and_test_end_to_end(toy_tubes_root, tmp_path):
-    """One short epoch on the toy set through tools/train.py and
-    tools/test.py: frame- and video-mAP come out of the config's
-    TubeMAP, and the frame detections are written for eval_tubes."""
+def test_toy_tubes_on_two_splits_end_to_end(toy_tubes_root, tmp_path):
+    """tools/tube_splits.sh on the toy set, one short epoch per split:
+    train, test (TubeMAP's frame- and video-mAP, frame detections
+    written), eval_tubes with linking, the mean over the splits; a second
+    call finds both splits done."""
+    import json
     work = tmp_path / 'work'
-    opts = ['--cfg-options', 'train_cfg.max_epochs=1',
+    args = [str(ROOT / 'tools/tube_splits.sh'),
+            str(ROOT / 'configs/tubes_toy_vit-tiny.py'), str(work), '0 1',
+            'train_cfg.max_epochs=1',
             'train_dataloader.dataset.keyframe_stride=6']
-    run_python([str(ROOT / 'tools/train.py'),
-                str(ROOT / 'configs/tubes_toy_vit-tiny.py'),
-                '--work-dir', str(work), *opts], cwd=toy_tubes_root)
-    dets = tmp_path / 'dets.pkl'
-    out = run_python([str(ROOT / 'tools/test.py'),
-                      str(ROOT / 'configs/tubes_toy_vit-tiny.py'),
-                      str(work / 'epoch_1.pth'), '--work-dir', str(work),
-                      '--cfg-options', f'test_evaluator.out_dets={dets}'],
-                     cwd=toy_tubes_root)
-    assert 'ucf-jhmdb (all frames): frame_mAP' in out.stdout + out.stderr
-    assert 'tubes/video_mAP@0.5' in out.stdout + out.stderr
-    rows = pickle.load(open(dets, 'rb'))
+    env = dict(os.environ, PYTHON=sys.executable)
+    out = subprocess.run(args, cwd=toy_tubes_root, env=env, text=True,
+                         capture_output=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert 'ucf-jhmdb (all frames): frame_mAP' in out.stderr + out.stdout
+    runs = [json.load(open(work / f'split{s}' / 'map.json')) for s in (0, 1)]
+    mean = 100 * (runs[0]['frame_mAP'] + runs[1]['frame_mAP']) / 2
+    assert f'frame_mAP: mean {mean:.2f} over splits' in out.stdout
+    assert 'video_mAP@0.5: mean' in out.stdout
+    rows = pickle.load(open(work / 'split1' / 'frame_dets.pkl', 'rb'))
     assert rows.shape[1] == 8 and len(rows)
-    gt = toy_tubes_root / 'data/toy_tubes/toy_tubes_GT.pkl'
-    again = run_python([str(ROOT / 'tools/eval_tubes.py'), str(gt),
-                        str(dets), '--protocol', 'ucf-jhmdb', '--link'],
-                       cwd=toy_tubes_root)
-    assert 'frame-mAP' in again.stdout
+    again = subprocess.run(args, cwd=toy_tubes_root, env=env, text=True,
+                           capture_output=True, timeout=600)
+    assert 'split 0: done' in again.stdout and 'split 1: done' in \
+        again.stdout
 
 
 TUBE_CONFIGS = [f'{d}_vit{s}.py' for d in ('ucf24', 'jhmdb', 'multisports')

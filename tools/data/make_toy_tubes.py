@@ -81,7 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('out_dir')
     parser.add_argument('--seed', type=int, default=0)
-    parser.add_argument('--videos', type=int, default=40)
+    parser.add_argument('--videos', type=int, default=64)
     parser.add_argument('--frames', type=int, nargs=2, default=(48, 72),
                         metavar=('MIN', 'MAX'), help='video lengths')
     args = parser.parse_args()

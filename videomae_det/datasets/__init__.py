@@ -1,7 +1,8 @@
 from .ava_dataset import CheckedAVADataset
+from .ava_kinetics import KineticsAVADataset
 from .ava_video import AVAVideoDecode
 from .rand_augment import VideoRandAugment
-from .seeded import SeededSampler
+from .seeded import SeededConcatDataset, SeededSampler
 from .transforms import DecodeClips, MultiScaleCropResize
 from .tube_dataset import TubeDataset
 from .unlabelled_videos import UnlabelledVideoDataset
@@ -9,7 +10,7 @@ from .video_list import CheckedVideoDataset, VideoListError
 
 __all__ = [
     'AVAVideoDecode', 'CheckedAVADataset', 'CheckedVideoDataset',
-    'DecodeClips', 'MultiScaleCropResize', 'SeededSampler',
-    'TubeDataset', 'UnlabelledVideoDataset', 'VideoListError',
-    'VideoRandAugment'
+    'DecodeClips', 'KineticsAVADataset', 'MultiScaleCropResize',
+    'SeededConcatDataset', 'SeededSampler', 'TubeDataset',
+    'UnlabelledVideoDataset', 'VideoListError', 'VideoRandAugment'
 ]

@@ -19,15 +19,22 @@ class AVAConfigError(InputError, ValueError):
     """The AVA parts of a config disagree; the message names the keys."""
 
 
+def _leaves(dataset) -> list:
+    """The datasets inside wrappers (``dataset``) and concatenations
+    (``datasets``: AVA-Kinetics)."""
+    while dataset is not None and 'dataset' in dataset:
+        dataset = dataset['dataset']
+    if dataset is not None and 'datasets' in dataset:
+        return [leaf for d in dataset['datasets'] for leaf in _leaves(d)]
+    return [dataset] if dataset else []
+
+
 def _ava_datasets(cfg: Config) -> List[tuple]:
     found = []
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        dataset = (cfg.get(loader) or {}).get('dataset')
-        while dataset is not None and 'dataset' in dataset:  # wrappers
-            dataset = dataset['dataset']
-        if dataset and 'label_file' in dataset and 'proposal_file' in \
-                dataset:
-            found.append((f'{loader}.dataset', dataset))
+        for dataset in _leaves((cfg.get(loader) or {}).get('dataset')):
+            if 'label_file' in dataset and 'proposal_file' in dataset:
+                found.append((f'{loader}.dataset', dataset))
     return found
 
 

@@ -89,7 +89,8 @@ class AVAVideoDecode(BaseTransform):
         return out
 
     def transform(self, results: dict) -> dict:
-        path = results['frame_dir'] + self.suffix
+        # a sample may name its own (KineticsAVADataset: the clip's)
+        path = results['frame_dir'] + results.get('suffix', self.suffix)
         if path != self._path:
             reader = self._open(path)
         else:

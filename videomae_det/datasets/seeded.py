@@ -17,7 +17,8 @@ from typing import Iterator
 
 import numpy as np
 import torch
-from mmengine.dataset import DefaultSampler
+from mmaction.registry import DATASETS
+from mmengine.dataset import ConcatDataset, DefaultSampler
 from mmengine.registry import DATA_SAMPLERS
 
 
@@ -84,3 +85,19 @@ class SeededSamplesMixin:
             return super()._rand_another()
         index = int(np.random.default_rng(seed).integers(len(self)))
         return SeededIndex(index, seed)
+
+
+@DATASETS.register_module()
+class SeededConcatDataset(ConcatDataset):
+    """mmengine's ``ConcatDataset`` that hands a :class:`SeededIndex`'s seed
+    on to the dataset it picks (AVA-Kinetics: AVA and its Kinetics part),
+    so a resumed run replays the same augmentation draws."""
+
+    def __getitem__(self, idx: int):
+        if not self._fully_initialized:
+            self.full_init()
+        dataset_idx, sample_idx = self._get_ori_dataset_idx(int(idx))
+        seed = getattr(idx, 'seed', None)
+        if seed is not None:
+            sample_idx = SeededIndex(sample_idx, seed)
+        return self.datasets[dataset_idx][sample_idx]

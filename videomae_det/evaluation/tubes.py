@@ -11,22 +11,12 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from videomae_det_core.tubes import PROTOCOLS, link_tubes
-from videomae_det_core.tubes.evaluate import evaluate
+from videomae_det_core.tubes.evaluate import annotated_frames, evaluate
 from videomae_det_core.tubes.io import (
     TubeFormatError,
     read_ground_truth,
     split_videos,
 )
-
-
-def annotated_frames(gt: dict, videos: list, dets: np.ndarray) -> np.ndarray:
-    """Which rows of ``(N, 8)`` frame detections lie on a frame with a
-    ground-truth box."""
-    keys = {(i, int(f)) for i, v in enumerate(videos)
-            for tubes in gt['gttubes'].get(v, {}).values()
-            for tube in tubes for f in np.asarray(tube)[:, 0]}
-    return np.array([(int(i), int(f)) in keys for i, f in dets[:, :2]],
-                    bool).reshape(-1)
 
 
 @METRICS.register_module()

@@ -1,25 +1,28 @@
 """The one AVA evaluation, for the CLI (files) and the metric (memory):
 label map, exclusions, groundtruth, detections, frame-mAP, report data."""
-from typing import Callable, Optional, Set
+from typing import Callable, List, Optional, Set, Union
 
 from .frame_map import chance_map, frame_map
 from .io import (
     DETECTIONS_PER_KEYFRAME,
     AVABoxes,
     check_readable,
+    merge_boxes,
     read_csv,
     read_exclusions,
     read_label_map,
 )
 
 
-def evaluate(detections: Callable[[Set[int]], AVABoxes], gt: str,
+def evaluate(detections: Callable[[Set[int]], AVABoxes],
+             gt: Union[str, List[str]],
              labels: str, exclusions: Optional[str] = None,
              chance_draws: int = 0) -> dict:
     """The official evaluator's ``run_evaluation``: the label map, the
     exclusions, the groundtruth (no cap), and the detections that
     ``detections(action id whitelist)`` returns (capped at 50 per keyframe
-    by the caller).
+    by the caller). ``gt`` may list several files scored as one
+    (AVA-Kinetics: AVA val and the Kinetics val part).
 
     Returns :func:`frame_map`'s dict plus ``categories`` (id -> name),
     ``dropped`` (rows whose action id is not in the label map, per side),
@@ -33,7 +36,8 @@ def evaluate(detections: Callable[[Set[int]], AVABoxes], gt: str,
     categories, whitelist = read_label_map(labels)
     ids = [c['id'] for c in categories]
     excluded = read_exclusions(exclusions)
-    gt_boxes = read_csv(gt, whitelist)
+    gt_boxes = read_csv(gt, whitelist) if isinstance(gt, str) else \
+        merge_boxes([read_csv(g, whitelist) for g in gt], gt)
     det_boxes = detections(whitelist)
     result = frame_map(gt_boxes, det_boxes, ids, excluded)
     result['categories'] = {c['id']: c['name'] for c in categories}

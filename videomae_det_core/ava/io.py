@@ -164,6 +164,36 @@ class AVABoxes:
         return len(self.labels)
 
 
+def merge_boxes(parts: List[AVABoxes], names: List[str]) -> AVABoxes:
+    """One set of rows from several files (AVA-Kinetics: AVA's and the
+    Kinetics part's), keyframes in file order.
+
+    Raises:
+        AVAFormatError: A keyframe in two files, naming both.
+    """
+    seen: Dict[str, str] = {}
+    for part, name in zip(parts, names):
+        for key in part.keys:
+            if key in seen:
+                raise AVAFormatError(f'keyframe {key} is in both {seen[key]} '
+                                     f'and {name}')
+            seen[key] = name
+    offsets = np.cumsum([0] + [len(p.keys) for p in parts[:-1]])
+    dropped: Dict[int, int] = {}
+    for p in parts:
+        for k, v in p.dropped_labels.items():
+            dropped[k] = dropped.get(k, 0) + v
+    return AVABoxes(
+        keys=[k for p in parts for k in p.keys],
+        key_index=np.concatenate([p.key_index + o
+                                  for p, o in zip(parts, offsets)]),
+        boxes=np.concatenate([p.boxes for p in parts]),
+        labels=np.concatenate([p.labels for p in parts]),
+        scores=np.concatenate([p.scores for p in parts]),
+        dropped_labels=dropped,
+        warnings=[w for p in parts for w in p.warnings])
+
+
 def read_csv(path: str, whitelist: Set[int],
              capacity: int = 0) -> AVABoxes:
     """Read groundtruth (``capacity=0``: 7 or 8 columns, the 8th a person

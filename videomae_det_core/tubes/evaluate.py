@@ -92,3 +92,67 @@ def plot(res: dict, path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
+
+
+def annotated_frames(gt: dict, videos: list, dets: np.ndarray) -> np.ndarray:
+    """Which rows of ``(N, 8)`` frame detections lie on a frame with a
+    ground-truth box (the lenient frame-mAP protocol of YOWO and
+    mmaction2's MultiSports validation)."""
+    keys = {(i, int(f)) for i, v in enumerate(videos)
+            for tubes in gt['gttubes'].get(v, {}).values()
+            for tube in tubes for f in np.asarray(tube)[:, 0]}
+    return np.array([(int(i), int(f)) in keys for i, f in dets[:, :2]],
+                    bool).reshape(-1)
+
+
+def chance_frame_maps(gt: dict, videos: list, dets: np.ndarray,
+                      protocol: str, draws: int, seed: int = 0) -> list:
+    """The floor to beat: frame-mAP of the same boxes and labels with
+    scores drawn uniformly at random, ``draws`` times."""
+    rng = np.random.default_rng(seed)
+    maps = []
+    for _ in range(draws):
+        shuffled = dets.copy()
+        shuffled[:, 3] = rng.random(len(dets))
+        maps.append(evaluate(gt, videos, shuffled, protocol)['frame_mAP'])
+    return maps
+
+
+def plot_tubes(gt: dict, video: str, tubes: dict, path: str,
+               top: int = 6) -> None:
+    """Linked tubes of one video over time: the horizontal centre of each
+    box against the frame, the ``top`` best tubes coloured by class (line
+    width by score), the ground-truth tubes as wide grey bands."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    labels = list(gt['labels'])
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    for label, items in gt['gttubes'].get(video, {}).items():
+        for t in items:
+            t = np.asarray(t)
+            ax.plot(t[:, 0], (t[:, 1] + t[:, 3]) / 2, color='0.6', lw=9,
+                    alpha=0.5, solid_capstyle='butt')
+            ax.text(t[0, 0], (t[0, 1] + t[0, 3]) / 2, f' truth: '
+                    f'{labels[label]}', fontsize=7, va='center')
+    mine = sorted(((score, label, np.asarray(t)) for label, items in
+                   tubes.items() for v, score, t in items if v == video),
+                  key=lambda x: -x[0])[:top]
+    colors = plt.get_cmap('tab10')
+    shown = set()
+    for score, label, t in mine:
+        ax.plot(t[:, 0], (t[:, 1] + t[:, 3]) / 2, color=colors(label % 10),
+                lw=0.8 + 3 * score, label=None if label in shown else
+                labels[label])
+        shown.add(label)
+    ax.set_xlim(1, gt['nframes'][video])
+    ax.set_ylim(0, gt['resolution'][video][1])
+    ax.set_xlabel('frame')
+    ax.set_ylabel('box centre x (px)')
+    ax.set_title(f'{video}: the {len(mine)} best linked tubes (width: '
+                 'score) over the ground truth (grey)', fontsize=9)
+    if shown:
+        ax.legend(fontsize=7, loc='upper right')
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)

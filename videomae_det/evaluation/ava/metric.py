@@ -1,6 +1,7 @@
 """The AVA evaluator as an mmengine metric (mmaction2 ``METRICS``)."""
 import csv
-from typing import List, Optional, Sequence
+import os.path as osp
+from typing import List, Optional, Sequence, Union
 
 import numpy as np
 from mmaction.registry import METRICS
@@ -12,6 +13,7 @@ from videomae_det_core.ava.io import (
     DETECTIONS_PER_KEYFRAME,
     group_rows,
     image_key,
+    read_rows,
 )
 from videomae_det_core.ava.report import format_table
 
@@ -27,7 +29,10 @@ class AVAFrameMAP(BaseMetric):
 
     Args:
         ann_file, label_file, exclude_file: The groundtruth CSV, label map
-            pbtxt and excluded-timestamps CSV.
+            pbtxt and excluded-timestamps CSV. ``ann_file`` may list
+            several CSVs scored as one (AVA-Kinetics val: AVA val and the
+            Kinetics part); each part's own mAP is then reported too, as
+            ``mAP/<file name>``.
         num_classes: Score columns of the head, background (column 0)
             included: 81 for AVA.
         custom_classes: Action ids of score columns 1.. when the head is
@@ -38,7 +43,7 @@ class AVAFrameMAP(BaseMetric):
     """
     default_prefix: Optional[str] = 'mAP'
 
-    def __init__(self, ann_file: str, label_file: str,
+    def __init__(self, ann_file: Union[str, List[str]], label_file: str,
                  exclude_file: Optional[str] = None, num_classes: int = 81,
                  custom_classes: Optional[List[int]] = None,
                  action_thr: float = 0.002, out_csv: Optional[str] = None,
@@ -74,21 +79,31 @@ class AVAFrameMAP(BaseMetric):
         keys = list(dict.fromkeys(r['key'] for r in results))
         position = {k: i for i, k in enumerate(keys)}
 
-        def detections(whitelist):
+        def detections(whitelist, part=None):
+            rows = [r for r in results if part is None or r['key'] in part]
             return group_rows(
                 keys,
                 np.concatenate([np.full(len(r['labels']), position[r['key']])
-                                for r in results] or [np.zeros(0, int)]),
-                np.concatenate([r['boxes'] for r in results] or
+                                for r in rows] or [np.zeros(0, int)]),
+                np.concatenate([r['boxes'] for r in rows] or
                                [np.zeros((0, 4))]),
-                np.concatenate([r['labels'] for r in results] or
+                np.concatenate([r['labels'] for r in rows] or
                                [np.zeros(0, int)]),
-                np.concatenate([r['scores'] for r in results] or
+                np.concatenate([r['scores'] for r in rows] or
                                [np.zeros(0)]),
                 whitelist, DETECTIONS_PER_KEYFRAME)
 
         result = evaluate(detections, self.ann_file, self.label_file,
                           self.exclude_file)
+        parts = {}
+        if not isinstance(self.ann_file, str):
+            for path in self.ann_file:
+                part = {image_key(row[0], int(row[1]))
+                        for _, row in read_rows(path)}
+                name = osp.splitext(osp.basename(path))[0]
+                parts[name] = evaluate(
+                    lambda w, part=part: detections(w, part), path,
+                    self.label_file, self.exclude_file)['mAP']
         result['dropped'].pop('groundtruth')  # the data set reports those
         logger = MMLogger.get_current_instance()
         logger.info('\n' + format_table(result))
@@ -97,7 +112,10 @@ class AVAFrameMAP(BaseMetric):
                            f'{self.action_thr}: mAP is 0')
         # per-class APs beside the mean (classes without groundtruth have
         # none), so they reach the metrics JSON and visualiser backends
-        return dict(overall=result['mAP'], **{
+        if parts:
+            logger.info('per part: ' + ', '.join(
+                f'{name} {100 * m:.2f}' for name, m in parts.items()))
+        return dict(overall=result['mAP'], **parts, **{
             f'AP_{cid}': ap for cid, ap in result['per_class'].items()
             if not np.isnan(ap)})
 
