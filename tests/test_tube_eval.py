@@ -413,7 +413,7 @@ def test_cli_reads_the_official_files_and_writes_json(tmp_path):
                              str(tmp_path / 'out.json'), '--plot',
                              str(tmp_path / 'ap.png')])
         assert (tmp_path / 'ap.png').stat().st_size > 1000
-        assert 'frame-mAP@0.5 (multisports)' in result.stdout
+        assert 'frame-mAP@0.5 (multisports, all frames)' in result.stdout
         out = json.loads((tmp_path / 'out.json').read_text())
         assert set(out['video_mAP']) == {'0.2', '0.5', '0.05:0.45',
                                          '0.1:0.9', '0.5:0.95'}

@@ -108,3 +108,33 @@ def test_multisports_release_is_rekeyed(tmp_path):
                      check=False)
     assert bad.returncode == 1 and "key 'v_z9,3': video 'v_z9' is not in" \
         in bad.stderr
+
+
+def test_organize_lays_out_a_download_from_its_archive(toy_tubes_root,
+                                                       tmp_path):
+    """A UCF101-24-like download (the pickle beside a tar.gz of the
+    frames) becomes the config's layout, linked, and a missing piece is
+    named."""
+    import tarfile
+    data = toy_tubes_root / 'data' / 'toy_tubes'
+    download = tmp_path / 'download'
+    (download / 'annotations').mkdir(parents=True)
+    shutil.copy(data / 'toy_tubes_GT.pkl',
+                download / 'annotations' / 'UCF101v2-GT.pkl')
+    with tarfile.open(download / 'frames.tar.gz', 'w:gz') as tar:
+        tar.add(data / 'rgb-images', arcname='ucf24/rgb-images')
+    out = tmp_path / 'data' / 'ucf24'
+    run_python([str(ROOT / 'tools/data/tubes/organize.py'), 'ucf24',
+                str(download), '--out', str(out)])
+    assert (out / 'UCF101v2-GT.pkl').is_symlink()
+    gt = read_ground_truth(str(out / 'UCF101v2-GT.pkl'))
+    video = gt['test_videos'][0][0]
+    assert (out / 'rgb-images' / video / '00001.jpg').is_file()
+    again = run_python([str(ROOT / 'tools/data/tubes/organize.py'), 'ucf24',
+                        str(download), '--out', str(out)])
+    assert 'unpacking' not in again.stdout  # unpacked once
+    bad = run_python([str(ROOT / 'tools/data/tubes/organize.py'), 'jhmdb',
+                      str(download), '--out', str(tmp_path / 'j')],
+                     check=False)
+    assert bad.returncode == 1 and 'jhmdb: JHMDB-GT.pkl is not in' in \
+        bad.stderr
