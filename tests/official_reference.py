@@ -97,3 +97,84 @@ def pretrain(sd, x01, mean, std, mask, heads, dec_heads, tubelet, patch):
         cubes.var(-2, unbiased=True, keepdim=True).sqrt() + 1e-6)
     target = cubes.flatten(2)[mask].reshape(B, n_hidden, -1)
     return pred, F.mse_loss(pred, target)
+
+
+def roi_align(feat, box, scale, out=7):
+    """torchvision's ``roi_align(aligned=False, sampling_ratio=0)`` for one
+    box over ``feat`` ``(C, H, W)``, loop by loop: ``(C, out, out)``."""
+    import math
+    C, H, W = feat.shape
+    x1, y1, x2, y2 = [float(v) * scale for v in box]
+    roi_w, roi_h = max(x2 - x1, 1.0), max(y2 - y1, 1.0)
+    bin_w, bin_h = roi_w / out, roi_h / out
+    gw, gh = math.ceil(roi_w / out), math.ceil(roi_h / out)
+
+    def sample(y, x):
+        if y < -1.0 or y > H or x < -1.0 or x > W:
+            return feat.new_zeros(C)
+        y, x = max(y, 0.0), max(x, 0.0)
+        yl, xl = int(y), int(x)
+        if yl >= H - 1:
+            yl = yh = H - 1
+            y = float(yl)
+        else:
+            yh = yl + 1
+        if xl >= W - 1:
+            xl = xh = W - 1
+            x = float(xl)
+        else:
+            xh = xl + 1
+        ly, lx = y - yl, x - xl
+        hy, hx = 1 - ly, 1 - lx
+        return (hy * hx * feat[:, yl, xl] + hy * lx * feat[:, yl, xh] +
+                ly * hx * feat[:, yh, xl] + ly * lx * feat[:, yh, xh])
+
+    pooled = feat.new_zeros(C, out, out)
+    for ph in range(out):
+        for pw in range(out):
+            acc = feat.new_zeros(C)
+            for iy in range(gh):
+                for ix in range(gw):
+                    acc += sample(y1 + ph * bin_h + (iy + 0.5) * bin_h / gh,
+                                  x1 + pw * bin_w + (ix + 0.5) * bin_w / gw)
+            pooled[:, ph, pw] = acc / (gh * gw)
+    return pooled
+
+
+def ava_detect(sd, clip, boxes, det_scores, heads, nominal=(8, 14, 14)):
+    """The paper's AVA detector at test (MCG-NJU/VideoMAE-Action-Detection):
+    ``clip`` uint8 RGB ``(3, T, H, W)`` at short side 256, ``boxes``
+    ``(K, 4)`` pixels, ``det_scores`` ``(K,)``; returns ``(K, 80)`` final
+    scores. AlphAction's normalisation, zero padding to 16 after it, the
+    sinusoid table resized per frame (bicubic), final norm, time average,
+    boxes grown 10 % / 5 % (+1 widths) and clamped, RoIAlign 7x7 at 1/16,
+    max pool, linear, sigmoid times the detector score."""
+    mean = torch.tensor([122.7717, 115.9465, 102.9801])[:, None, None, None]
+    x = (clip.float() - mean) / 57.375
+    _, T, H, W = x.shape
+    x = F.pad(x, (0, -W % 16, 0, -H % 16))[None]
+    w = sd['patch_embed.proj.weight']
+    x = F.conv3d(x, w, sd['patch_embed.proj.bias'], stride=w.shape[2:])
+    t, h, wd = x.shape[2:]
+    x = x.flatten(2).transpose(1, 2)
+    C = x.shape[-1]
+    table = sinusoid(nominal[0] * nominal[1] * nominal[2], C).reshape(
+        nominal[0], nominal[1], nominal[2], C).permute(0, 3, 1, 2)
+    table = F.interpolate(table, size=(h, wd), mode='bicubic',
+                          align_corners=False)
+    x = x + table.permute(0, 2, 3, 1).reshape(1, -1, C)
+    for i in range(num_blocks(sd, 'blocks.')):
+        x = block(x, sd, f'blocks.{i}.', heads)
+    x = layer_norm(x, sd, 'norm')
+    feat = x.transpose(1, 2).reshape(C, t, h, wd).mean(1)
+    out = []
+    for box, score in zip(boxes.tolist(), det_scores.tolist()):
+        bw, bh = box[2] - box[0] + 1, box[3] - box[1] + 1
+        grown = [min(max(box[0] - 0.05 * bw, 0), W - 1),
+                 min(max(box[1] - 0.025 * bh, 0), H - 1),
+                 min(max(box[2] + 0.05 * bw, 0), W - 1),
+                 min(max(box[3] + 0.025 * bh, 0), H - 1)]
+        pooled = roi_align(feat, grown, 1 / 16).amax((1, 2))
+        logit = F.linear(pooled, sd['head.weight'], sd['head.bias'])
+        out.append(logit.sigmoid() * score)
+    return torch.stack(out)

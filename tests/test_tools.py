@@ -391,7 +391,8 @@ LIGHT_TOOLS = ['tools/eval_ava.py', 'tools/data/ava/check_annotations.py',
                'tools/data/sample_clips.py', 'tools/analysis/seed_summary.py',
                'tools/eval_tubes.py', 'tools/data/make_toy_tubes.py',
                'tools/data/tubes/convert_multisports_boxes.py',
-               'tools/data/tubes/organize.py']
+               'tools/data/tubes/organize.py',
+               'tools/data/ava/convert_alphaction_boxes.py']
 
 
 @pytest.mark.parametrize('tool', LIGHT_TOOLS)

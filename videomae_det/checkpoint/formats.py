@@ -14,6 +14,7 @@ and ``full`` (every part the source has; what ``load_from`` gets).
 """
 from typing import Dict, Tuple
 
+import torch
 from mmengine.logging import print_log
 
 from videomae_det_core.archs import ARCH_SETTINGS
@@ -28,8 +29,9 @@ from .hf import (
 from .mmaction import convert_mmaction_backbone
 
 TARGETS = ('backbone', 'pretrainer', 'recognizer', 'detector', 'full')
-FOREIGN = ('official_pretrain', 'official_finetune', 'hf_pretrain', 'hf',
-           'mmaction2')
+FOREIGN = ('official_pretrain', 'official_finetune', 'official_ava',
+           'hf_pretrain', 'hf', 'mmaction2')
+AVA_ACTIONS = 80  # the official AVA detector's head: one row per action
 _DECODER = ('decoder.', 'encoder_to_decoder.', 'mask_token')
 
 
@@ -74,7 +76,9 @@ def saved_settings(checkpoint: dict) -> Dict[str, int]:
 
 def detect_format(sd: StateDict) -> str:
     """One of ``ours``, ``official_pretrain``, ``official_finetune`` (both
-    also VideoMAE V2's), ``hf_pretrain``, ``hf``, ``mmaction2``.
+    also VideoMAE V2's), ``official_ava`` (the paper's AVA detector,
+    MCG-NJU/VideoMAE-Action-Detection: the final ``norm``, no ``fc_norm``,
+    an 80-row ``head``), ``hf_pretrain``, ``hf``, ``mmaction2``.
 
     Raises:
         ConversionError: Not a VideoMAE state dict, or VideoMAE V2's cosine
@@ -94,6 +98,11 @@ def detect_format(sd: StateDict) -> str:
     if 'backbone.patch_embed.proj.weight' in keys:
         return 'ours'
     if 'patch_embed.proj.weight' in keys:
+        head = sd.get('head.weight')
+        if 'norm.weight' in keys and not any(
+                k.startswith('fc_norm.') for k in keys) and head is not None \
+                and head.shape[0] == AVA_ACTIONS:
+            return 'official_ava'
         return 'official_finetune'
     raise ConversionError('not a VideoMAE checkpoint we know: no patch '
                           f'embedding among {sorted(keys)[:8]}...')
@@ -128,6 +137,12 @@ def _split(sd: StateDict, fmt: str) -> Dict[str, StateDict]:
         return dict(backbone={k: v for k, v in sd.items()
                               if not k.startswith('head.')},
                     cls_head=_head(sd, 'head.'))
+    if fmt == 'official_ava':  # head -> fc_cls, background row 0 zero
+        head = {f'roi_head.bbox_head.fc_cls.{k}': torch.cat(
+            [sd[f'head.{k}'][:1] * 0, sd[f'head.{k}']]) for k in ('weight',
+                                                                   'bias')}
+        return dict(backbone={k: v for k, v in sd.items()
+                              if not k.startswith('head.')}, roi_head=head)
     if fmt == 'hf_pretrain':
         full = convert_hf_pretrainer(sd)
         return dict(backbone=strip_prefix(full, 'backbone.'), decoder={

@@ -1,6 +1,7 @@
 from .ava_dataset import CheckedAVADataset
 from .ava_kinetics import KineticsAVADataset
 from .ava_video import AVAVideoDecode
+from .official_ava import PackAVAInputs, SampleAVAFramesOffset
 from .rand_augment import VideoRandAugment
 from .seeded import SeededConcatDataset, SeededSampler
 from .transforms import DecodeClips, MultiScaleCropResize
@@ -11,6 +12,7 @@ from .video_list import CheckedVideoDataset, VideoListError
 __all__ = [
     'AVAVideoDecode', 'CheckedAVADataset', 'CheckedVideoDataset',
     'DecodeClips', 'KineticsAVADataset', 'MultiScaleCropResize',
-    'SeededConcatDataset', 'SeededSampler', 'TubeDataset',
+    'PackAVAInputs', 'SampleAVAFramesOffset', 'SeededConcatDataset',
+    'SeededSampler', 'TubeDataset',
     'UnlabelledVideoDataset', 'VideoListError', 'VideoRandAugment'
 ]

@@ -40,6 +40,9 @@ class AVAFrameMAP(BaseMetric):
         action_thr: Keep class scores above this, as mmaction2.
         out_csv: Also write the detections in the official CSV format
             (video_id, timestamp, x1, y1, x2, y2, action_id, score).
+        max_per_keyframe: Detections kept per keyframe, the best first:
+            the official evaluator's 50 (default), or 0 for all (how the
+            VideoMAE paper's detection code scores).
     """
     default_prefix: Optional[str] = 'mAP'
 
@@ -47,12 +50,13 @@ class AVAFrameMAP(BaseMetric):
                  exclude_file: Optional[str] = None, num_classes: int = 81,
                  custom_classes: Optional[List[int]] = None,
                  action_thr: float = 0.002, out_csv: Optional[str] = None,
+                 max_per_keyframe: int = DETECTIONS_PER_KEYFRAME,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.ann_file, self.label_file = ann_file, label_file
         self.exclude_file, self.out_csv = exclude_file, out_csv
-        self.action_thr = action_thr
+        self.action_thr, self.max_per_keyframe = action_thr, max_per_keyframe
         self.label_ids = np.array(custom_classes if custom_classes else
                                   range(1, num_classes))
         if len(self.label_ids) != num_classes - 1:
@@ -91,7 +95,7 @@ class AVAFrameMAP(BaseMetric):
                                [np.zeros(0, int)]),
                 np.concatenate([r['scores'] for r in rows] or
                                [np.zeros(0)]),
-                whitelist, DETECTIONS_PER_KEYFRAME)
+                whitelist, self.max_per_keyframe)
 
         result = evaluate(detections, self.ann_file, self.label_file,
                           self.exclude_file)
