@@ -27,6 +27,14 @@ INSTALL_REQUIRES = [
     'safetensors>=0.4',
     'packaging',
     'lap>=0.5',  # mmdet's ByteTracker (person tracks in the video demo)
+    # OpenCV, every variant the stack pulls (mmcv: opencv-python, mmaction2:
+    # opencv-contrib-python), on one 4.x release: 5.x's opencv-python has
+    # no HOGDescriptor (the demo's offline person detector) and no
+    # TensorFlow reader in cv2.dnn; both variants write the same cv2
+    # package, so they must agree (tests/test_compat.py checks every cv2
+    # name the project calls)
+    'opencv-python==4.14.0.94',
+    'opencv-contrib-python==4.14.0.94',
 ]
 TESTS_REQUIRE = [
     'pytest>=7',

@@ -229,3 +229,27 @@ def test_keyframes_without_ground_truth_get_background_rows_with_patch():
     assert run_python(['-c', unpatched + script]).stdout.split()[0] == '(3,)'
     patched = run_python(['-c', 'import videomae_det\n' + script])
     assert patched.stdout.strip() == '(3, 5) 0.0'
+
+
+def test_opencv_has_every_api_the_project_calls():
+    """The OpenCV that is installed (both variants the stack pulls, pinned
+    to one release in setup.py) has every ``cv2.<name>`` the project's code
+    calls: 5.x's opencv-python lacks HOGDescriptor, for one."""
+    import re
+
+    import cv2
+    names = set()
+    for folder in ('videomae_det', 'videomae_det_core', 'tools',
+                   'benchmarks'):
+        for path in (ROOT / folder).rglob('*.py'):
+            names |= set(re.findall(r'\bcv2\.([A-Za-z_]\w*)',
+                                    path.read_text()))
+    assert {'HOGDescriptor', 'VideoWriter', 'imwrite'} <= names
+    missing = sorted(n for n in names if not hasattr(cv2, n))
+    assert not missing, f'cv2 {cv2.__version__} lacks {missing}'
+    versions = {d: importlib.metadata.version(d) for d in (
+        'opencv-python', 'opencv-contrib-python')}
+    setup = (ROOT / 'setup.py').read_text()
+    for dist, version in versions.items():
+        assert f"'{dist}=={version}'" in setup, (dist, version)
+    assert cv2.__version__.startswith('4.')
