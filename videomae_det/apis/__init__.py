@@ -3,12 +3,19 @@ tracks, action scores, and the outputs a person looks at."""
 from .inferencer import AVADetInferencer
 from .keyframes import FrameStream, KeyframeClips, KeyframePlan, VideoError
 from .outputs import AnnotatedVideo, ResultWriter, plot_timeline
-from .people import BoxesError, BoxesFile, HOGPeople, MMDetPeople
+from .people import (
+    BoxesError,
+    BoxesFile,
+    HOGPeople,
+    MMDetPeople,
+    default_people,
+)
+from .ssd_people import SSDPeople
 from .tracking import KeyframeTracker
 
 __all__ = [
     'AVADetInferencer', 'AnnotatedVideo', 'BoxesError', 'BoxesFile',
     'FrameStream', 'HOGPeople', 'KeyframeClips', 'KeyframePlan',
-    'KeyframeTracker', 'MMDetPeople', 'ResultWriter', 'VideoError',
-    'plot_timeline'
+    'KeyframeTracker', 'MMDetPeople', 'ResultWriter', 'SSDPeople',
+    'VideoError', 'default_people', 'plot_timeline'
 ]

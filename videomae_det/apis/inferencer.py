@@ -154,8 +154,8 @@ class AVADetInferencer(BaseInferencer):
         self.last_stream = stream
         people = self.people
         if people is None:
-            from .people import HOGPeople
-            people = self.people = HOGPeople()
+            from .people import default_people
+            people = self.people = default_people()
         if isinstance(people, BoxesFile):
             people.check_duration(stream.num_frames / stream.fps)
         tracker = KeyframeTracker() if self.track else None

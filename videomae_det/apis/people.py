@@ -1,5 +1,6 @@
-"""Person boxes for keyframes: from a file, an mmdet detector, or OpenCV's
-built-in HOG people detector (nothing to download).
+"""Person boxes for keyframes: from a file, an mmdet detector, the packaged
+SSD-MobileNet-v2 COCO detector (the offline default, :mod:`.ssd_people`)
+or OpenCV's built-in HOG people detector (the last fallback).
 
 Every source is called as ``source(frame, second) -> (N, 5)`` with boxes
 ``x1, y1, x2, y2`` normalised to [0, 1] and a score, for an RGB frame.
@@ -13,6 +14,8 @@ import numpy as np
 from mmengine.registry import DefaultScope
 
 from videomae_det_core.errors import InputError
+
+from .nms import nms
 
 
 class BoxesError(InputError, ValueError):
@@ -168,18 +171,6 @@ class HOGPeople:
         return nms(boxes[boxes[:, 4] >= self.thr], self.nms_iou)
 
 
-def nms(boxes: np.ndarray, iou: float) -> np.ndarray:
-    """Greedy non-maximum suppression of ``(N, 5)`` boxes by score."""
-    import torch
-    from mmcv.ops import nms as mmcv_nms
-    if not len(boxes):
-        return boxes
-    _, keep = mmcv_nms(torch.as_tensor(boxes[:, :4], dtype=torch.float32),
-                       torch.as_tensor(boxes[:, 4], dtype=torch.float32),
-                       iou)
-    return boxes[keep.numpy()]
-
-
 class MMDetPeople:
     """Person boxes from an mmdet detector (any config and checkpoint; COCO
     models' class ``person`` unless ``person_label`` says otherwise).
@@ -218,3 +209,18 @@ class MMDetPeople:
         h, w = frame.shape[:2]
         boxes = pred.bboxes[keep].cpu().numpy() / [w, h, w, h]
         return np.c_[boxes.clip(0, 1), pred.scores[keep].cpu().numpy()]
+
+
+def default_people(thr: Optional[float] = None):
+    """The offline default: the packaged SSD-MobileNet-v2 COCO detector
+    (:mod:`.ssd_people`, person score >= 0.5), or OpenCV's HOG (>= 0.3)
+    with a warning naming the fix when its package is not installed."""
+    from mmengine.logging import print_log
+
+    from .ssd_people import SSDPeople
+    try:
+        return SSDPeople(0.5 if thr is None else thr)
+    except InputError as err:
+        print_log(f'{err}; falling back to OpenCV HOG people (weak)',
+                  logger='current', level=30)
+        return HOGPeople(0.3 if thr is None else thr)

@@ -1,0 +1,14 @@
+"""Greedy non-maximum suppression of person boxes (every source)."""
+import numpy as np
+
+
+def nms(boxes: np.ndarray, iou: float) -> np.ndarray:
+    """Greedy non-maximum suppression of ``(N, 5)`` boxes by score."""
+    import torch
+    from mmcv.ops import nms as mmcv_nms
+    if not len(boxes):
+        return boxes
+    _, keep = mmcv_nms(torch.as_tensor(boxes[:, :4], dtype=torch.float32),
+                       torch.as_tensor(boxes[:, 4], dtype=torch.float32),
+                       iou)
+    return boxes[keep.numpy()]
