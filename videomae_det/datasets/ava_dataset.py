@@ -118,28 +118,37 @@ class CheckedAVADataset(SeededSamplesMixin, BadSampleMixin, AVADataset):
             return {a: i for i, a in enumerate(self.custom_classes) if i}
         return {a: a for a in range(1, self.num_classes)}
 
-    def load_data_list(self) -> List[dict]:
-        """mmaction2's data list, from rows checked line by line."""
-        path = self.ann_file
-        column = self._class_of()
-        records, unused = defaultdict(list), Counter()
-        lines = {}  # keyframe -> its first line
+    def _rows(self) -> List[tuple]:
+        """``(line, record)`` per annotation row, checked, whose action id a
+        class in use covers; the others are counted and reported
+        (:meth:`_report_unused`)."""
+        path, column, unused = self.ann_file, self._class_of(), Counter()
+        rows = []
         for lineno, row in read_rows(path):
             check_row(row, path, lineno)
             action = int(row[6])
             if action not in column:
                 unused[action] += 1
                 continue
-            video, stamp = row[0], int(row[1])
-            lines.setdefault(image_key(video, stamp), lineno)
-            records[image_key(video, stamp)].append(dict(
-                video_id=video, timestamp=stamp,
+            rows.append((lineno, dict(
+                video_id=row[0], timestamp=int(row[1]),
                 entity_box=np.array([float(v) for v in row[2:6]]),
                 label=column[action],
                 # 7-column groundtruth has no person id
-                entity_id=int(row[7]) if len(row) == 8 else -1))
+                entity_id=int(row[7]) if len(row) == 8 else -1)))
         if unused:
             self._report_unused(unused)
+        return rows
+
+    def load_data_list(self) -> List[dict]:
+        """mmaction2's data list, from rows checked line by line."""
+        path = self.ann_file
+        records = defaultdict(list)
+        lines = {}  # keyframe -> its first line
+        for lineno, record in self._rows():
+            key = image_key(record['video_id'], record['timestamp'])
+            lines.setdefault(key, lineno)
+            records[key].append(record)
         if not records:
             raise AVAFormatError(f'{path}: no annotation rows')
         shots = self._shots(records, lines) if self.use_frames else {}

@@ -16,14 +16,13 @@ val is AVA val plus this part in one frame-mAP.
 import os
 import os.path as osp
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from typing import Dict, List
 
-import numpy as np
 from mmaction.registry import DATASETS
 from mmengine.logging import print_log
 
-from videomae_det_core.ava.io import AVAFormatError, check_row, read_rows
+from videomae_det_core.ava.io import AVAFormatError, image_key
 
 from .ava_checks import AVAConfigError
 from .ava_dataset import CheckedAVADataset
@@ -71,29 +70,17 @@ class KineticsAVADataset(CheckedAVADataset):
     def load_data_list(self) -> List[dict]:
         path, root = self.ann_file, self.data_prefix['img'] or ''
         clips = index_clips(root)
-        column = self._class_of()
-        records, unused, missing = defaultdict(list), Counter(), []
-        where = {}
-        for lineno, row in read_rows(path):
-            check_row(row, path, lineno)
-            action = int(row[6])
-            if action not in column:
-                unused[action] += 1
-                continue
-            ytid, t = row[0], int(row[1])
+        records, missing, where = defaultdict(list), [], {}
+        for lineno, record in self._rows():
+            ytid, t = record['video_id'], record['timestamp']
             clip = next((c for c in clips.get(ytid, ())
                          if c[0] <= t < c[1]), None)
             if clip is None:
                 missing.append((lineno, ytid, t))
                 continue
-            key = f'{ytid},{t:04d}'
+            key = image_key(ytid, t)
             where[key] = clip
-            records[key].append(dict(
-                video_id=ytid, timestamp=t, label=column[action],
-                entity_box=np.array([float(v) for v in row[2:6]]),
-                entity_id=-1))
-        if unused:
-            self._report_unused(unused)
+            records[key].append(record)
         if missing:
             lineno, ytid, t = missing[0]
             found = ', '.join(f'{s}-{e} s' for s, e, _, _ in
