@@ -184,10 +184,12 @@ def test_boxes_from_an_mmdet_detector_flow_through_scoring(
         MMDetPeople(str(tmp_path / 'retina.py'), None)
 
 
-def test_hog_finds_people_on_a_real_clip(clips):
+def test_hog_boxes_on_a_real_clip(clips):
     import decord
     frame = decord.VideoReader(clips['bikes'])[70].asnumpy()
-    boxes = HOGPeople()(frame)  # riders, upright: 4 found at 2.8 s
+    # boxes on a taxi's blurred lights: HOG's false people (nobody is in
+    # the frame: tests/data/people_frames.csv, frame 72)
+    boxes = HOGPeople()(frame)
     assert boxes.shape[1] == 5 and len(boxes) >= 2
     assert (boxes[:, :4] >= 0).all() and (boxes[:, :4] <= 1).all()
     assert (boxes[:, 2] > boxes[:, 0]).all()

@@ -36,10 +36,8 @@ import videomae_det  # noqa: F401  (before mmaction.models: compat fixes)
 from videomae_det.apis import (
     AnnotatedVideo,
     AVADetInferencer,
-    BoxesFile,
-    HOGPeople,
-    MMDetPeople,
     ResultWriter,
+    build_people,
     default_people,
     plot_timeline,
 )
@@ -68,6 +66,9 @@ def parse_args() -> argparse.Namespace:
     people.add_argument('--det-thr', type=float, default=None,
                         help='minimum person score (boxes file: 0, mmdet '
                         'and SSD: 0.5, HOG: 0.3)')
+    people.add_argument('--det-nms', type=float, default=None,
+                        help='NMS IoU of the person boxes (SSD: 0.5, HOG: '
+                        '0.4, boxes file and mmdet: none)')
     parser.add_argument('--no-track', action='store_true',
                         help='no track ids (people per keyframe only)')
     parser.add_argument('--out-dir', help='folder for every output not given '
@@ -97,16 +98,17 @@ def parse_args() -> argparse.Namespace:
 
 def person_source(args):
     name = osp.splitext(osp.basename(args.video))[0]
+    settings = (args.det_thr, args.det_nms)
     if args.boxes:
-        return BoxesFile(args.boxes, name, args.det_thr or 0.0,
-                         args.boxes_start)
+        return build_people('boxes', *settings, path=args.boxes, video=name,
+                            start=args.boxes_start)
     if args.det_config:
-        return MMDetPeople(args.det_config, args.det_checkpoint,
-                           0.5 if args.det_thr is None else args.det_thr,
-                           args.device)
+        return build_people('mmdet', *settings, config=args.det_config,
+                            checkpoint=args.det_checkpoint,
+                            device=args.device)
     if args.hog:
-        return HOGPeople(0.3 if args.det_thr is None else args.det_thr)
-    return default_people(args.det_thr)
+        return build_people('hog', *settings)
+    return default_people(*settings)
 
 
 class Progress:

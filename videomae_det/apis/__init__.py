@@ -4,10 +4,12 @@ from .inferencer import AVADetInferencer
 from .keyframes import FrameStream, KeyframeClips, KeyframePlan, VideoError
 from .outputs import AnnotatedVideo, ResultWriter, plot_timeline
 from .people import (
+    SOURCES,
     BoxesError,
     BoxesFile,
     HOGPeople,
     MMDetPeople,
+    build_people,
     default_people,
 )
 from .ssd_people import SSDPeople
@@ -17,5 +19,6 @@ __all__ = [
     'AVADetInferencer', 'AnnotatedVideo', 'BoxesError', 'BoxesFile',
     'FrameStream', 'HOGPeople', 'KeyframeClips', 'KeyframePlan',
     'KeyframeTracker', 'MMDetPeople', 'ResultWriter', 'SSDPeople',
-    'VideoError', 'default_people', 'plot_timeline'
+    'SOURCES', 'VideoError', 'build_people', 'default_people',
+    'plot_timeline'
 ]

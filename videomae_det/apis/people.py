@@ -3,7 +3,11 @@ SSD-MobileNet-v2 COCO detector (the offline default, :mod:`.ssd_people`)
 or OpenCV's built-in HOG people detector (the last fallback).
 
 Every source is called as ``source(frame, second) -> (N, 5)`` with boxes
-``x1, y1, x2, y2`` normalised to [0, 1] and a score, for an RGB frame.
+``x1, y1, x2, y2`` normalised to [0, 1] and a score, for an RGB frame, and
+built by :func:`build_people` from its name, a score threshold and a
+non-maximum suppression IoU, whose defaults per source are in
+:data:`SOURCES` (measured on the labelled frames of ``tests/data``:
+``tools/analysis/eval_people.py``).
 """
 import csv
 import os.path as osp
@@ -16,6 +20,14 @@ from mmengine.registry import DefaultScope
 from videomae_det_core.errors import InputError
 
 from .nms import nms
+
+# name -> default score threshold and NMS IoU (None: boxes kept as given)
+SOURCES = dict(
+    boxes=dict(thr=0.0, nms_iou=None),  # a file: its boxes are the answer
+    mmdet=dict(thr=0.5, nms_iou=None),  # mmdet's test_cfg has its own NMS
+    ssd=dict(thr=0.5, nms_iou=0.5),  # the graph's NMS is per class at 0.6
+    hog=dict(thr=0.3, nms_iou=0.4),  # HOG fires on a person at many scales
+)
 
 
 class BoxesError(InputError, ValueError):
@@ -33,6 +45,7 @@ class BoxesFile:
         thr: Keep boxes scoring at least this (rows without a score: 1).
         start: The time, in the file's seconds, of the video's first frame
             (AVA proposals of a cut segment: 900).
+        nms_iou: Merge boxes overlapping above this IoU (None: as given).
 
     Raises:
         BoxesError: A row that does not parse, a fractional second, boxes
@@ -40,10 +53,11 @@ class BoxesFile:
     """
 
     def __init__(self, path: str, video: str = '', thr: float = 0.0,
-                 start: int = 0) -> None:
+                 start: int = 0, nms_iou: Optional[float] = None) -> None:
         if not osp.isfile(path):
             raise BoxesError(f'boxes file not found: {path}')
         self.path, self.thr, self.start = path, thr, start
+        self.nms_iou = nms_iou
         self.boxes = (self._read_csv(path) if path.endswith('.csv') else
                       self._read_pickle(path, video))
 
@@ -130,7 +144,7 @@ class BoxesFile:
     def __call__(self, frame: np.ndarray, second: float) -> np.ndarray:
         boxes = self.boxes.get(int(round(second)) + self.start,
                                np.zeros((0, 5)))
-        return boxes[boxes[:, 4] >= self.thr]
+        return nms(boxes[boxes[:, 4] >= self.thr], self.nms_iou)
 
 
 class HOGPeople:
@@ -183,7 +197,8 @@ class MMDetPeople:
 
     def __init__(self, config: str, checkpoint: Optional[str],
                  thr: float = 0.5, device: str = 'cpu',
-                 person_label: Optional[int] = None) -> None:
+                 person_label: Optional[int] = None,
+                 nms_iou: Optional[float] = None) -> None:
         if not checkpoint:
             raise InputError(f'--det-config {config} needs --det-checkpoint: '
                              'a detector without weights finds nobody')
@@ -197,7 +212,7 @@ class MMDetPeople:
             'classes') or ()
         self.label = person_label if person_label is not None else (
             list(classes).index('person') if 'person' in classes else 0)
-        self.thr = thr
+        self.thr, self.nms_iou = thr, nms_iou
 
     def __call__(self, frame: np.ndarray, second: float = 0) -> np.ndarray:
         from mmdet.apis import inference_detector
@@ -208,19 +223,38 @@ class MMDetPeople:
         keep = (pred.labels == self.label) & (pred.scores >= self.thr)
         h, w = frame.shape[:2]
         boxes = pred.bboxes[keep].cpu().numpy() / [w, h, w, h]
-        return np.c_[boxes.clip(0, 1), pred.scores[keep].cpu().numpy()]
+        return nms(np.c_[boxes.clip(0, 1), pred.scores[keep].cpu().numpy()],
+                   self.nms_iou)
 
 
-def default_people(thr: Optional[float] = None):
-    """The offline default: the packaged SSD-MobileNet-v2 COCO detector
-    (:mod:`.ssd_people`, person score >= 0.5), or OpenCV's HOG (>= 0.3)
-    with a warning naming the fix when its package is not installed."""
-    from mmengine.logging import print_log
-
+def build_people(source: str, thr: Optional[float] = None,
+                 nms_iou: Optional[float] = None, **kwargs):
+    """A person box source by name (``boxes``, ``mmdet``, ``ssd``, ``hog``)
+    with its score threshold and NMS IoU, :data:`SOURCES`' defaults where
+    not given; ``kwargs`` go to the source (``path``/``video``/``start`` for
+    a boxes file, ``config``/``checkpoint``/``device`` for mmdet)."""
     from .ssd_people import SSDPeople
+    classes = dict(boxes=BoxesFile, mmdet=MMDetPeople, ssd=SSDPeople,
+                   hog=HOGPeople)
+    if source not in classes:
+        raise ValueError(f'person source must be one of {sorted(classes)}, '
+                         f'got {source!r}')
+    settings = dict(SOURCES[source])
+    settings.update({k: v for k, v in dict(thr=thr, nms_iou=nms_iou).items()
+                     if v is not None})
+    return classes[source](**kwargs, **settings)
+
+
+def default_people(thr: Optional[float] = None,
+                   nms_iou: Optional[float] = None):
+    """The offline default: the packaged SSD-MobileNet-v2 COCO detector
+    (:mod:`.ssd_people`), or OpenCV's HOG with a warning naming the fix when
+    its package is not installed (each with :data:`SOURCES`' settings
+    unless given)."""
+    from mmengine.logging import print_log
     try:
-        return SSDPeople(0.5 if thr is None else thr)
+        return build_people('ssd', thr, nms_iou)
     except InputError as err:
         print_log(f'{err}; falling back to OpenCV HOG people (weak)',
                   logger='current', level=30)
-        return HOGPeople(0.3 if thr is None else thr)
+        return build_people('hog', thr, nms_iou)

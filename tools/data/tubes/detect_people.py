@@ -4,7 +4,7 @@ config's ``proposal_file`` names.
 
     python tools/data/tubes/detect_people.py configs/ucf24_vitb.py \
         data/ucf24/person_boxes_test.pkl [--subset test] [--split 0] \
-        [--det-config C --det-checkpoint W | --hog] [--det-thr 0.5] \
+        [--det-config C --det-checkpoint W | --ssd | --hog] [--det-thr T] \
         [--every 1]
 
 Frames come from the config's test (or train) dataset: its annotation,
@@ -18,7 +18,7 @@ import sys
 
 from mmengine.config import Config
 
-from videomae_det.apis.people import HOGPeople, MMDetPeople
+from videomae_det.apis.people import build_people
 from videomae_det_core.errors import exit_code
 from videomae_det_core.progress import ProgressBar
 from videomae_det_core.tubes.boxes import read_frames, write_person_boxes
@@ -34,10 +34,16 @@ def run() -> None:
     parser.add_argument('--split', type=int, default=None)
     detector = parser.add_mutually_exclusive_group(required=True)
     detector.add_argument('--det-config', help='an mmdet detector config')
+    detector.add_argument('--ssd', action='store_true',
+                          help='the packaged SSD-MobileNet-v2 COCO detector')
     detector.add_argument('--hog', action='store_true',
                           help="OpenCV's HOG people detector (weak)")
     parser.add_argument('--det-checkpoint', help='its weights')
-    parser.add_argument('--det-thr', type=float, default=None)
+    parser.add_argument('--det-thr', type=float, default=None,
+                        help='minimum person score (default per source: '
+                        'videomae_det.apis.SOURCES)')
+    parser.add_argument('--det-nms', type=float, default=None,
+                        help='NMS IoU of the person boxes (same defaults)')
     parser.add_argument('--every', type=int, default=1,
                         help='every k-th frame (the test stride)')
     parser.add_argument('--device', default='cpu')
@@ -47,12 +53,14 @@ def run() -> None:
     split = ds.get('split', 0) if args.split is None else args.split
     videos = split_of(gt, split, args.subset, ds.ann_file)
     root = ds.get('data_prefix', {}).get('img') or ''
-    if args.hog:
-        detect = HOGPeople(0.3 if args.det_thr is None else args.det_thr)
+    if args.det_config:
+        detect = build_people('mmdet', args.det_thr, args.det_nms,
+                              config=args.det_config,
+                              checkpoint=args.det_checkpoint,
+                              device=args.device)
     else:
-        detect = MMDetPeople(args.det_config, args.det_checkpoint,
-                             0.5 if args.det_thr is None else args.det_thr,
-                             args.device)
+        detect = build_people('hog' if args.hog else 'ssd', args.det_thr,
+                              args.det_nms)
 
     def frames(video):
         return read_frames(root, video, int(gt['nframes'][video]),
