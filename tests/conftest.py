@@ -166,3 +166,20 @@ def toy_tubes_root(tmp_path_factory):
                 str(root / 'data' / 'toy_tubes'), '--videos', '8',
                 '--frames', '20', '26'])
     return root
+
+
+@pytest.fixture(scope='session')
+def detector(tmp_path_factory):
+    """The toy video detector with random weights, as a checkpoint file."""
+    import torch
+    from mmaction.registry import MODELS
+    from mmaction.utils import register_all_modules
+    from mmengine.config import Config
+    register_all_modules()
+    cfg = Config.fromfile(str(ROOT / 'configs' / 'ava_toy_vit-tiny_video.py'))
+    cfg.model.backbone.init_cfg = None
+    torch.manual_seed(0)
+    path = tmp_path_factory.mktemp('det') / 'det.pth'
+    torch.save({'state_dict': MODELS.build(cfg.model).state_dict(),
+                'meta': {}}, path)
+    return str(path)

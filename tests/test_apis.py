@@ -29,22 +29,6 @@ def pipeline():
     return Config.fromfile(CONFIG).test_dataloader.dataset.pipeline
 
 
-@pytest.fixture(scope='module')
-def detector(tmp_path_factory):
-    """The toy detector with random weights, as a checkpoint file."""
-    from mmaction.registry import MODELS
-    from mmaction.utils import register_all_modules
-    from mmengine.config import Config
-    register_all_modules()
-    cfg = Config.fromfile(CONFIG)
-    cfg.model.backbone.init_cfg = None
-    torch.manual_seed(0)
-    path = tmp_path_factory.mktemp('det') / 'det.pth'
-    torch.save({'state_dict': MODELS.build(cfg.model).state_dict(),
-                'meta': {}}, path)
-    return str(path)
-
-
 def test_each_frame_is_decoded_once_and_clips_equal_seeking(clips):
     """On a real clip: the streaming clips (each frame decoded once,
     resized once) equal the test pipeline's per-clip seek and resize."""
@@ -288,7 +272,8 @@ def test_demo_bad_inputs_exit_1_naming_the_file(tmp_path, detector, clips):
     # same one-line path, their errors tested on the API above)
     # nobody: a valid, empty result and a line saying so
     (tmp_path / 'none.csv').write_text('')
-    # and a label map that lacks one of the head's classes: a warning
+    # a label map that lacks one of the head's classes: a warning, the
+    # class left out of the listed actions
     full = (ROOT / 'tests/helpers/toy_action_list.pbtxt').read_text()
     (tmp_path / 'four.pbtxt').write_text(''.join(
         'item {' + item for item in full.split('item {')[1:5]))
@@ -296,10 +281,18 @@ def test_demo_bad_inputs_exit_1_naming_the_file(tmp_path, detector, clips):
                   '--out-json', 'none.json', '--labels', 'four.pbtxt',
                   cwd=tmp_path)
     assert 'no people found' in result.stdout
-    assert 'four.pbtxt has no names for action ids [5]' in (
-        result.stdout + result.stderr)
+    assert "four.pbtxt names 4 of the head's 5 classes: ids [5] are not " \
+        'listed' in result.stdout + result.stderr
     assert all(not r['people'] for r in
                json.loads((tmp_path / 'none.json').read_text()))
+    # a label map of another model (an id past the head's): an error
+    (tmp_path / 'six.pbtxt').write_text(full + 'item {\n  name: "wave"\n'
+                                        '  id: 9\n}\n')
+    result = demo(clips['bikes'], detector, '--boxes', 'none.csv',
+                  '--labels', 'six.pbtxt', cwd=tmp_path, check=False)
+    assert result.returncode == 1 and 'Traceback' not in result.stderr
+    assert 'six.pbtxt names ids [9] but the head has 5 classes' in \
+        result.stderr
 
 
 def test_truncated_video_scores_what_was_decoded(tmp_path, detector,

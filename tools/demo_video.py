@@ -1,12 +1,14 @@
-"""Who does what when in a video: person tracks with their actions, once
-per keyframe, from a trained AVA detector.
+"""Who does what when in a video or a live stream: person tracks with their
+actions, once per keyframe, from a trained AVA detector.
 
-    python tools/demo_video.py VIDEO CONFIG CHECKPOINT \
+    python tools/demo_video.py VIDEO|CAMERA|URL CONFIG CHECKPOINT \
         [--boxes BOXES.{csv,pkl} [--boxes-start 900] |
          --det-config C --det-checkpoint W]  (default: packaged SSD people)
         [--out-dir DIR] [--out-video a.mp4] [--out-json a.json]
         [--out-csv a.csv] [--out-timeline a.png]
-        [--labels LABELS.pbtxt] [--topk 3] [--thr 0.3] [--interval 1]
+        [--out-jsonl a.jsonl|-] [--realtime] [--show]
+        [--labels LABELS.pbtxt] [--topk 3] [--thr 0.3 [label=0.5 ...]|FILE]
+        [--interval 1]
         [--device cpu|cuda:0] [--amp] [--no-track] [--cfg-options k=v ...]
         [--backend pytorch|onnxruntime]  (onnxruntime: CHECKPOINT is a
                                           detector exported to ONNX)
@@ -23,10 +25,20 @@ a CSV of actions per track per keyframe (written as it goes), and a
 timeline chart; with no --out-* option all of them go to --out-dir (default
 work_dirs/demo_video/<video name>). Exit codes: 0 done, 1 bad input (named),
 2 usage.
+
+Live: a camera index (``0``), an RTSP/HTTP URL, or a file with
+``--realtime`` (delivered at its frame rate) is read by a capture thread
+into a window of one clip; at each keyframe interval the newest complete
+clip is scored and keyframes the model was too slow for are skipped
+(counted, shown), so latency stays bounded (videomae_det.apis.live).
+Results stream out as they come: JSON lines (``--out-jsonl -``: stdout),
+the CSV, the annotated video, a window (``--show``). Ctrl-C or the end of
+the stream closes every output complete.
 """
 import argparse
 import os
 import os.path as osp
+import signal
 import sys
 import time
 
@@ -41,7 +53,7 @@ from videomae_det.apis import (
     default_people,
     plot_timeline,
 )
-from videomae_det_core.errors import exit_code
+from videomae_det_core.errors import InputError, exit_code
 
 OUTPUTS = dict(out_video='annotated.mp4', out_json='actions.json',
                out_csv='actions.csv', out_timeline='timeline.png')
@@ -49,7 +61,8 @@ OUTPUTS = dict(out_video='annotated.mp4', out_json='actions.json',
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('video')
+    parser.add_argument('video', help='a video file, a camera index or a '
+                        'stream URL (live)')
     parser.add_argument('config')
     parser.add_argument('checkpoint', help='weights, or with --backend '
                         'onnxruntime the exported detector (.onnx)')
@@ -77,8 +90,17 @@ def parse_args() -> argparse.Namespace:
         parser.add_argument('--' + key.replace('_', '-'), help=f'({name})')
     parser.add_argument('--labels', help='label map (default: the config\'s)')
     parser.add_argument('--topk', type=int, default=3)
-    parser.add_argument('--thr', type=float, default=0.3,
-                        help='list actions scoring at least this')
+    parser.add_argument('--out-jsonl', help='a JSON line per keyframe as it '
+                        'is scored (- for stdout)')
+    parser.add_argument('--realtime', action='store_true',
+                        help='deliver a file at its frame rate and score it '
+                        'live (cameras and URLs always are)')
+    parser.add_argument('--show', action='store_true',
+                        help='a window with the annotated frames (live)')
+    parser.add_argument('--thr', nargs='+', default=['0.3'],
+                        help='list actions scoring at least this: one value, '
+                        'label=value pairs, a thresholds file '
+                        '(tools/analysis/thresholds.py), or a mix')
     parser.add_argument('--interval', type=float, default=1.0,
                         help='seconds between keyframes')
     parser.add_argument('--device', default='cpu')
@@ -143,31 +165,68 @@ class Progress:
             print(text, flush=True)
 
 
+def is_live(args) -> bool:
+    return args.realtime or args.video.isdigit() or '://' in args.video
+
+
+def output_paths(args) -> dict:
+    """The --out-* paths; all of them in one folder when none is given."""
+    outputs = {k: getattr(args, k) for k in OUTPUTS}
+    if not any(outputs.values()) and not args.out_jsonl or args.out_dir:
+        name = (f'camera{args.video}' if args.video.isdigit() else
+                osp.splitext(osp.basename(args.video.rstrip('/')))[0])
+        folder = args.out_dir or osp.join('work_dirs', 'demo_video', name)
+        os.makedirs(folder, exist_ok=True)
+        outputs = {k: v or osp.join(folder, OUTPUTS[k])
+                   for k, v in outputs.items()}
+    return outputs
+
+
 def run(args: argparse.Namespace) -> None:
+    jsonl = args.out_jsonl
+    if jsonl == '-':  # stdout is the JSON lines' alone: the rest to stderr
+        jsonl = os.fdopen(os.dup(sys.stdout.fileno()), 'w')
+        sys.stdout.flush()
+        os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    if args.show and not (os.environ.get('DISPLAY') or
+                          os.environ.get('WAYLAND_DISPLAY')):
+        raise InputError('--show needs a display (no DISPLAY here): write '
+                         '--out-video or --out-jsonl instead')
     inferencer = AVADetInferencer(
         cfg, args.checkpoint, device=args.device, amp=args.amp,
         track=not args.no_track, interval=args.interval,
         labels=args.labels, thr=args.thr, topk=args.topk,
         allow_partial=args.allow_partial, backend=args.backend)
     inferencer.people = person_source(args)
-    outputs = {k: getattr(args, k) for k in OUTPUTS}
-    if not any(outputs.values()) or args.out_dir:
-        folder = args.out_dir or osp.join(
-            'work_dirs', 'demo_video',
-            osp.splitext(osp.basename(args.video))[0])
-        os.makedirs(folder, exist_ok=True)
-        outputs = {k: v or osp.join(folder, OUTPUTS[k])
-                   for k, v in outputs.items()}
-    writer = ResultWriter(outputs['out_csv'], outputs['out_json'])
+    outputs = output_paths(args)
+    writer = ResultWriter(outputs['out_csv'], outputs['out_json'],
+                          jsonl=jsonl)
+    try:
+        (run_live if is_live(args) else run_file)(args, inferencer, outputs,
+                                                  writer)
+    finally:
+        writer.close()
+    if outputs['out_timeline'] and writer.results:
+        plot_timeline(writer.results, outputs['out_timeline'],
+                      float(inferencer.thr.min()), osp.basename(args.video),
+                      writer.duration)
+    for key, path in outputs.items():
+        if path:
+            codec = getattr(writer, 'codec', None)
+            extra = f' ({codec})' if key == 'out_video' and codec else ''
+            print(f'{key[4:]}: {path}{extra}')
+
+
+def run_file(args, inferencer, outputs, writer) -> None:
     from videomae_det.apis import FrameStream
     total = FrameStream(args.video)
     video = AnnotatedVideo(outputs['out_video'], total.fps,
                            args.interval) if outputs['out_video'] else None
     progress = Progress(total.num_frames)
-    duration = total.num_frames / total.fps
+    writer.duration = total.num_frames / total.fps
     del total
     scored = [0, 0]  # keyframes, people
 
@@ -182,13 +241,11 @@ def run(args: argparse.Namespace) -> None:
             scored[1] += len(result['people'])
             if video:
                 video.keyframe(result)
-            for person in result['people']:
-                person.pop('scores')  # all classes: the API keeps them
             writer.add(result)
     finally:
-        writer.close()
         if video:
             video.close()
+            writer.codec = video.codec
     progress.finish(scored[0])
     if sys.stdout.isatty():
         print()
@@ -200,14 +257,78 @@ def run(args: argparse.Namespace) -> None:
               'decoded', file=sys.stderr)
     print(f'{scored[0]} keyframes, {scored[1]} person boxes scored' +
           ('' if scored[1] else ': no people found'))
-    if outputs['out_timeline']:
-        plot_timeline(writer.results, outputs['out_timeline'], args.thr,
-                      osp.basename(args.video), duration)
-    for key, path in outputs.items():
-        if path:
-            extra = f' ({video.codec})' if key == 'out_video' and video \
-                and video.codec else ''
-            print(f'{key[4:]}: {path}{extra}')
+
+
+def run_live(args, inferencer, outputs, writer) -> None:
+    """Score a live source until it ends or Ctrl-C; every output closed
+    complete either way."""
+    import numpy as np
+
+    from videomae_det.apis.outputs import draw_people
+    video, latencies, skipped, people = None, [], 0, 0
+    results = inferencer.iter_live(
+        args.video, keep_all=bool(outputs['out_video'] or args.show))
+    newest = None  # the newest full frame, for the window
+
+    def interrupt(signum, frame):
+        """Ctrl-C: finish the keyframe in hand, then close everything (a
+        second Ctrl-C stops at once)."""
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        print('interrupted: closing the outputs', file=sys.stderr)
+        capture = getattr(inferencer, 'capture', None)
+        if capture is None:
+            raise KeyboardInterrupt
+        capture.stop()
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        for result in results:
+            capture = inferencer.capture
+            if outputs['out_video'] and video is None:
+                video = AnnotatedVideo(outputs['out_video'], capture.fps,
+                                       args.interval)
+            while capture.outgoing:
+                index, frame = capture.outgoing.popleft()
+                newest = frame
+                if video:
+                    video.frame(index, frame)
+            skipped += result['skipped']
+            people += len(result['people'])
+            latencies.append(result['latency'])
+            status = (f'{result["second"]:.1f} s  latency '
+                      f'{result["latency"]:.2f} s  skipped {skipped}')
+            if video:
+                video.keyframe(result, status)
+            writer.add(result)
+            print(f'{status}  people {len(result["people"])}',
+                  file=sys.stderr, flush=True)
+            if args.show and newest is not None:
+                import cv2
+                img = draw_people(np.ascontiguousarray(newest[:, :, ::-1]),
+                                  result['people'])
+                cv2.imshow('videomae_det', img)
+                if cv2.waitKey(1) & 0xFF in (ord('q'), 27):
+                    break
+    except KeyboardInterrupt:
+        pass  # said by the handler
+    except BrokenPipeError:  # the JSON lines' reader left (| head)
+        print('JSON lines output closed: closing the others',
+              file=sys.stderr)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        results.close()  # stops the capture thread
+        capture = getattr(inferencer, 'capture', None)
+        if video:
+            while capture is not None and capture.outgoing:
+                video.frame(*capture.outgoing.popleft())
+            video.close()
+            writer.codec = video.codec
+        if capture is not None:
+            writer.duration = (capture.newest + 1) / capture.fps
+    lat = np.percentile(latencies, [50, 95, 100]) if latencies else [0] * 3
+    print(f'{len(latencies)} keyframes scored, {skipped} skipped, {people} '
+          f'person boxes; latency p50 {lat[0]:.2f} s, p95 {lat[1]:.2f} s, '
+          f'max {lat[2]:.2f} s')
 
 
 def main() -> int:

@@ -10,6 +10,7 @@ one forward; results stream out keyframe by keyframe
 """
 import contextlib
 import os.path as osp
+import time
 from typing import Callable, Dict, Iterator, List, Optional, Union
 
 import numpy as np
@@ -26,9 +27,47 @@ from ..checkpoint.load import fit_checkpoint
 from ..engine.precision import keep_fp32
 from .keyframes import FrameStream, KeyframeClips
 from .people import BoxesFile
+from .thresholds import class_thresholds
 from .tracking import KeyframeTracker
 
 BACKENDS = ('pytorch', 'onnxruntime')
+
+
+def class_names(labels: str, num_classes: int,
+                custom: Optional[List[int]] = None) -> List[Optional[str]]:
+    """The label map's name of each of the head's ``num_classes`` action
+    outputs (ids ``custom``, the config's ``custom_classes``, or
+    1..num_classes); ``None`` for an output the map leaves out (AVA's
+    80-output heads under the 60-class evaluation map), with a warning.
+
+    Raises:
+        InputError: The map and the head disagree: ``custom_classes`` not
+            as long as the head or naming ids the map lacks, or a map id
+            past the head's classes (a map of another model).
+    """
+    categories, _ = read_label_map(labels)
+    names = {c['id']: c['name'] for c in categories}
+    ids = list(custom) if custom else list(range(1, num_classes + 1))
+    if len(ids) != num_classes:
+        raise InputError(f'custom_classes lists {len(ids)} classes but the '
+                         f'head has {num_classes} (num_classes - 1)')
+    missing = [i for i in ids if i not in names]
+    if custom and missing:
+        raise InputError(f'label map {labels} has no names for '
+                         f'custom_classes {missing[:10]}')
+    beyond = sorted(set(names) - set(ids))
+    if not custom and beyond:
+        raise InputError(f'label map {labels} names ids {beyond[:10]} but '
+                         f'the head has {num_classes} classes (1..'
+                         f'{num_classes}): give the label map the model was '
+                         "trained with, or the config's custom_classes")
+    if missing:
+        print_log(f'label map {labels} names {num_classes - len(missing)} '
+                  f'of the head\'s {num_classes} classes: ids '
+                  f'{missing[:10]}{"..." if len(missing) > 10 else ""} are '
+                  'not listed (their scores stay in "scores")',
+                  logger='current', level=30)
+    return [names.get(i) for i in ids]
 
 
 class AVADetInferencer(BaseInferencer):
@@ -47,7 +86,8 @@ class AVADetInferencer(BaseInferencer):
         interval: Seconds between keyframes (AVA: 1).
         labels: Label map pbtxt (default: the config's test data set's).
         thr, topk: Actions listed per person: the ``topk`` best scoring at
-            least ``thr``.
+            least their threshold; ``thr`` is one value, ``label=value``
+            pairs, a thresholds file or a mix (:mod:`.thresholds`).
         backend: ``'pytorch'``, or ``'onnxruntime'`` with ``weights`` a
             detector exported by ``tools/deployment/export_onnx.py`` (the
             config still gives the pipeline, preprocessor and labels).
@@ -62,7 +102,7 @@ class AVADetInferencer(BaseInferencer):
                  device: str = 'cpu', amp: bool = False,
                  people: Optional[Callable] = None, track: bool = True,
                  interval: float = 1.0, labels: Optional[str] = None,
-                 thr: float = 0.3, topk: int = 3,
+                 thr=0.3, topk: int = 3,
                  allow_partial: bool = False, backend: str = 'pytorch'
                  ) -> None:
         if backend not in BACKENDS:
@@ -90,19 +130,15 @@ class AVADetInferencer(BaseInferencer):
         if not osp.isfile(labels):
             raise InputError(f'label map not found: {labels} (give one with '
                              'labels=, --labels on the command line)')
-        categories, _ = read_label_map(labels)
-        names = {c['id']: c['name'] for c in categories}
         head = getattr(self.model, 'roi_head', self.model).bbox_head
-        ids = dataset.get('custom_classes') or list(
-            range(1, head.num_classes))
-        self.class_names = [names.get(i, str(i)) for i in ids]
-        unnamed = [i for i in ids if i not in names]
-        if unnamed:
-            print_log(f'label map {labels} has no names for action ids '
-                      f'{unnamed} of the model\'s classes: they show as '
-                      'numbers', logger='current', level=30)
+        custom = dataset.get('custom_classes')
+        names = class_names(labels, head.num_classes - 1, custom)
+        ids = list(custom or range(1, len(names) + 1))
+        self.listed = np.array([n is not None for n in names])
+        self.class_names = [n or str(i) for n, i in zip(names, ids)]
         self.people = people
-        self.track, self.thr, self.topk = track, thr, topk
+        self.track, self.topk = track, topk
+        self.thr = class_thresholds(thr, self.class_names, ids)
 
     def _init_pipeline(self, cfg: Config) -> KeyframeClips:
         dataset = cfg.test_dataloader.dataset
@@ -152,30 +188,69 @@ class AVADetInferencer(BaseInferencer):
         Every decoded frame also goes to ``sink``."""
         stream = FrameStream(video)
         self.last_stream = stream
-        people = self.people
-        if people is None:
-            from .people import default_people
-            people = self.people = default_people()
+        people = self._people()
         if isinstance(people, BoxesFile):
             people.check_duration(stream.num_frames / stream.fps)
         tracker = KeyframeTracker() if self.track else None
         for key, frame, pack in self.pipeline(stream, sink):
-            boxes = np.asarray(people(frame, key.second),
-                               np.float64).reshape(-1, 5)
-            tracks = tracker(boxes, frame.shape) if tracker else \
-                [None] * len(boxes)
-            scores = self.scores(pack(boxes)) if len(boxes) else \
-                np.zeros((0, len(self.class_names)))
-            yield dict(second=key.second, people=[
-                dict(track=track, box=[float(v) for v in box[:4]],
-                     det_score=float(box[4]), scores=row,
-                     actions=self.top_actions(row))
-                for box, track, row in zip(boxes, tracks, scores)])
+            yield self._keyframe(key.second, frame, pack, people, tracker)
+
+    def iter_live(self, source: Union[int, str], realtime: bool = True,
+                  keep_all: bool = False) -> Iterator[dict]:
+        """Score a camera index, a stream URL or a file (``realtime``: at
+        its frame rate) live (:mod:`.live`): each result as
+        :meth:`iter_video`'s plus ``skipped`` (keyframes skipped just
+        before it), ``latency`` (seconds from its clip's last frame to the
+        result) and ``age`` (from its own frame). ``self.capture`` is the
+        capture thread (``keep_all``: its ``outgoing`` holds every frame
+        for an annotated video). Stopping early (``close()``, Ctrl-C)
+        stops the capture."""
+        from .live import Capture, clip_offsets, live_keyframes
+        clips = self.pipeline
+        offsets = clip_offsets(clips.sample, clips.data_fps,
+                               clips.start_index)
+        capture = self.capture = Capture(
+            source, offsets, self.interval, clips.resize, realtime,
+            keep_all)
+        people = self._people()
+        tracker = KeyframeTracker() if self.track else None
+        capture.start()
+        try:
+            for key, frame, pack in live_keyframes(capture, clips):
+                result = self._keyframe(key.second, frame, pack, people,
+                                        tracker)
+                now = time.monotonic()
+                result.update(skipped=key.skipped, latency=now - key.ready,
+                              age=now - key.captured)
+                yield result
+        finally:
+            capture.stop()
+            capture.join()
+
+    def _people(self):
+        if self.people is None:
+            from .people import default_people
+            self.people = default_people()
+        return self.people
+
+    def _keyframe(self, second, frame, pack, people, tracker) -> dict:
+        """People, tracks and action scores at one keyframe."""
+        boxes = np.asarray(people(frame, second), np.float64).reshape(-1, 5)
+        tracks = tracker(boxes, frame.shape) if tracker else \
+            [None] * len(boxes)
+        scores = self.scores(pack(boxes)) if len(boxes) else \
+            np.zeros((0, len(self.class_names)))
+        return dict(second=second, people=[
+            dict(track=track, box=[float(v) for v in box[:4]],
+                 det_score=float(box[4]), scores=row,
+                 actions=self.top_actions(row))
+            for box, track, row in zip(boxes, tracks, scores)])
 
     def top_actions(self, row: np.ndarray) -> List[tuple]:
+        row = np.where(self.listed, row, -np.inf)
         order = np.argsort(row)[::-1][:self.topk]
         return [(self.class_names[i], float(row[i])) for i in order
-                if row[i] >= self.thr]
+                if row[i] >= self.thr[i]]
 
     def visualize(self, inputs, preds, **kwargs):
         return None  # AnnotatedVideo and plot_timeline draw the results

@@ -38,18 +38,23 @@ def write_atomic(path: str, text: str) -> None:
 
 class ResultWriter:
     """Keyframe results to ``csv_path`` (one row per person and action
-    above the threshold) and ``json_path`` (the whole list), as they come.
+    above the threshold), ``json_path`` (the whole list) and ``jsonl_path``
+    (a line per keyframe, flushed; a path or an open text file), as they
+    come.
 
     A keyframe result is ``dict(second, people=[dict(track, box, actions=
-    [(name, score), ...])])``.
+    [(name, score), ...])])``; the people's ``scores`` (every class, an
+    array) are left out.
     """
 
     def __init__(self, csv_path: Optional[str] = None,
                  json_path: Optional[str] = None,
-                 every: float = 2.0) -> None:
+                 every: float = 2.0, jsonl=None) -> None:
         self.json_path, self.every = json_path, every
         self.results: List[dict] = []
         self._last = 0.0
+        self.duration: Optional[float] = None
+        self.jsonl = open(jsonl, 'w') if isinstance(jsonl, str) else jsonl
         self.csv = None
         if csv_path:
             self.csv_file = open(csv_path, 'w', newline='')
@@ -58,7 +63,13 @@ class ResultWriter:
                                'action', 'score'])
 
     def add(self, result: dict) -> None:
+        result = dict(result, people=[
+            {k: v for k, v in person.items() if k != 'scores'}
+            for person in result['people']])
         self.results.append(result)
+        if self.jsonl:
+            self.jsonl.write(json.dumps(result) + '\n')
+            self.jsonl.flush()
         if self.csv:
             for person in result['people']:
                 for name, score in person['actions']:
@@ -81,6 +92,9 @@ class ResultWriter:
             self._write_json()
         if self.csv:
             self.csv_file.close()
+        if self.jsonl is not None:
+            with contextlib.suppress(BrokenPipeError):  # its reader left
+                self.jsonl.close()
 
 
 class AnnotatedVideo:
@@ -104,6 +118,7 @@ class AnnotatedVideo:
         self.writer, self.codec = None, None
         self.queue: deque = deque()
         self.labels: Dict[float, List[dict]] = {}
+        self.status: Dict[float, str] = {}
         self.done = -1.0  # keyframes up to this second are known
 
     def _open(self, shape) -> None:
@@ -132,8 +147,10 @@ class AnnotatedVideo:
         self.queue.append((index, frame))
         self._flush()
 
-    def keyframe(self, result: dict) -> None:
+    def keyframe(self, result: dict, status: str = '') -> None:
+        """A keyframe's people (and a status line to show, live)."""
         self.labels[result['second']] = result['people']
+        self.status[result['second']] = status
         self.done = result['second']
         self._flush()
 
@@ -145,12 +162,18 @@ class AnnotatedVideo:
             if not final and key > self.done:
                 return
             self.queue.popleft()
-            self._write(frame, self.labels.get(key, []))
+            self._write(frame, self.labels.get(key, []),
+                        self.status.get(key, ''))
 
-    def _write(self, frame: np.ndarray, people: List[dict]) -> None:
+    def _write(self, frame: np.ndarray, people: List[dict],
+               status: str = '') -> None:
+        import cv2
         if self.writer is None:
             self._open(frame.shape)
         img = draw_people(np.ascontiguousarray(frame[:, :, ::-1]), people)
+        if status:
+            cv2.putText(img, status, (6, img.shape[0] - 8),
+                        cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1)
         self.writer.write(img)
 
     def close(self) -> None:
