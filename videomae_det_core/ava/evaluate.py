@@ -17,7 +17,7 @@ from .io import (
 def evaluate(detections: Callable[[Set[int]], AVABoxes],
              gt: Union[str, List[str]],
              labels: str, exclusions: Optional[str] = None,
-             chance_draws: int = 0) -> dict:
+             chance_draws: int = 0, keep_hits: bool = False) -> dict:
     """The official evaluator's ``run_evaluation``: the label map, the
     exclusions, the groundtruth (no cap), and the detections that
     ``detections(action id whitelist)`` returns (capped at 50 per keyframe
@@ -39,7 +39,7 @@ def evaluate(detections: Callable[[Set[int]], AVABoxes],
     gt_boxes = read_csv(gt, whitelist) if isinstance(gt, str) else \
         merge_boxes([read_csv(g, whitelist) for g in gt], gt)
     det_boxes = detections(whitelist)
-    result = frame_map(gt_boxes, det_boxes, ids, excluded)
+    result = frame_map(gt_boxes, det_boxes, ids, excluded, keep_hits)
     result['categories'] = {c['id']: c['name'] for c in categories}
     result['dropped'] = dict(groundtruth=gt_boxes.dropped_labels,
                              detections=det_boxes.dropped_labels)
@@ -53,7 +53,7 @@ def evaluate(detections: Callable[[Set[int]], AVABoxes],
 
 def evaluate_files(detections: str, gt: str, labels: str,
                    exclusions: Optional[str] = None,
-                   chance_draws: int = 0) -> dict:
+                   chance_draws: int = 0, keep_hits: bool = False) -> dict:
     """:func:`evaluate` on a detection CSV (50 rows per keyframe kept, as
     the official reader)."""
     for path, what in ((detections, 'detections'), (gt, 'groundtruth'),
@@ -62,4 +62,4 @@ def evaluate_files(detections: str, gt: str, labels: str,
     return evaluate(
         lambda whitelist: read_csv(detections, whitelist,
                                    DETECTIONS_PER_KEYFRAME),
-        gt, labels, exclusions, chance_draws)
+        gt, labels, exclusions, chance_draws, keep_hits)

@@ -26,7 +26,7 @@ second-best groundtruth: it is a true positive exactly when it is the first
 detection, in keyframe order, whose best groundtruth is that one at IoU >=
 0.5.
 """
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Optional, Set, Tuple
 
 import numpy as np
 
@@ -126,7 +126,8 @@ def tie_range(scores: np.ndarray, tp: np.ndarray, num_gt: int):
 
 
 def frame_map(gt: AVABoxes, det: AVABoxes, class_ids: List[int],
-              excluded: Optional[Set[str]] = None) -> Dict:
+              excluded: Optional[Set[str]] = None,
+              keep_hits: bool = False) -> Dict:
     """Frame-mAP @ 0.5 IoU.
 
     Args:
@@ -140,7 +141,9 @@ def frame_map(gt: AVABoxes, det: AVABoxes, class_ids: List[int],
         ``per_class`` {action id: AP or NaN}, ``num_gt`` {id: count},
         ``num_det`` {id: count kept}, ``tie_range`` {id: (lowest, highest)
         AP over the orders of tied scores} for the classes where they
-        differ, and ``mAP_range`` (lowest, highest) mAP.
+        differ, and ``mAP_range`` (lowest, highest) mAP; with
+        ``keep_hits``, ``hits`` {id: (scores, true-positive flags)} of the
+        detections scored.
     """
     excluded = excluded or set()
     gt_keep = np.array([k not in excluded for k in gt.keys], bool)
@@ -171,10 +174,12 @@ def frame_map(gt: AVABoxes, det: AVABoxes, class_ids: List[int],
               np.searchsorted(sorted_lab, class_ids, side='right'))
     num_gt = {c: int(n) for c, n in zip(class_ids, np.bincount(
         g_lab, minlength=n_classes)[class_ids])}
-    per_class, num_det, ranges = {}, {}, {}
+    per_class, num_det, ranges, hits = {}, {}, {}, {}
     for c, lo, hi in zip(class_ids, *bounds):
         rows = by_class[lo:hi]
         num_det[c] = int(hi - lo)
+        if keep_hits:
+            hits[c] = (d_scores[rows], tp[rows])
         per_class[c] = (average_precision(d_scores[rows], tp[rows],
                                           num_gt[c])
                         if num_gt[c] else float('nan'))
@@ -183,11 +188,35 @@ def frame_map(gt: AVABoxes, det: AVABoxes, class_ids: List[int],
     ranges = {c: r for c, r in ranges.items() if r[0] != r[1]}
     low = {**per_class, **{c: r[0] for c, r in ranges.items()}}
     high = {**per_class, **{c: r[1] for c, r in ranges.items()}}
-    return dict(mAP=_official_mean(per_class, class_ids, n_classes),
-                per_class=per_class, num_gt=num_gt, num_det=num_det,
-                tie_range=ranges,
-                mAP_range=(_official_mean(low, class_ids, n_classes),
-                           _official_mean(high, class_ids, n_classes)))
+    out = dict(mAP=_official_mean(per_class, class_ids, n_classes),
+               per_class=per_class, num_gt=num_gt, num_det=num_det,
+               tie_range=ranges,
+               mAP_range=(_official_mean(low, class_ids, n_classes),
+                          _official_mean(high, class_ids, n_classes)))
+    if keep_hits:
+        out['hits'] = hits
+    return out
+
+
+def threshold_at_precision(scores: np.ndarray, tp: np.ndarray, num_gt: int,
+                           precision: float) -> Tuple[float, float, float]:
+    """The lowest score threshold whose detections reach ``precision``
+    (the most recall at that precision): ``(threshold, precision,
+    recall)``; ``(inf, best precision, 0)`` when no threshold does. Tied
+    scores are kept or dropped together."""
+    if not len(scores) or not num_gt:
+        return float('inf'), 0.0, 0.0
+    order = np.argsort(-scores, kind='stable')
+    s, hit = scores[order], tp[order].astype(np.int64)
+    last = np.r_[s[1:] != s[:-1], True]  # cut only after a run of ties
+    cum = np.cumsum(hit)[last]
+    n = np.flatnonzero(last) + 1
+    prec, rec = cum / n, cum / num_gt
+    ok = np.flatnonzero(prec >= precision)
+    if not len(ok):
+        return float('inf'), float(prec.max()), 0.0
+    i = ok[-1]
+    return float(s[last][i]), float(prec[i]), float(rec[i])
 
 
 def _official_mean(per_class: Dict, class_ids: List[int],
