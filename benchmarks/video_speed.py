@@ -138,7 +138,8 @@ def child(kind, *args) -> dict:
         return json.load(open(out.name))
 
 
-def part1(name, config, seconds, tmp, clips, labels) -> float:
+def random_weights(config: str, path: str) -> str:
+    """A checkpoint of the config's model with random weights (seed 0)."""
     import torch
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
@@ -147,8 +148,20 @@ def part1(name, config, seconds, tmp, clips, labels) -> float:
     cfg = Config.fromfile(config)
     cfg.model.backbone.init_cfg = None
     torch.manual_seed(0)
-    weights = osp.join(tmp, f'{name}.pth')
-    torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, weights)
+    torch.save({'state_dict': MODELS.build(cfg.model).state_dict()}, path)
+    return path
+
+
+def ava_label_map(path: str) -> str:
+    """A label map naming AVA's 80 action ids (what ViT-B's head has)."""
+    with open(path, 'w') as f:
+        f.writelines(f'item {{\n  name: "action {i}"\n  id: {i}\n}}\n'
+                     for i in range(1, 81))
+    return path
+
+
+def part1(name, config, seconds, tmp, clips, labels) -> float:
+    weights = random_weights(config, osp.join(tmp, f'{name}.pth'))
     video = osp.join(tmp, f'{name}.mp4')
     loop_video(clips['bikes'], video, seconds)
     boxes = osp.join(tmp, f'{name}.csv')
@@ -228,10 +241,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         ratio = part1('toy', TOY, args.seconds, tmp, clips, labels)
         if args.vitb_seconds:
-            ava_labels = osp.join(tmp, 'ava.pbtxt')  # 80 action ids
-            with open(ava_labels, 'w') as f:
-                f.writelines(f'item {{\n  name: "action {i}"\n  id: {i}\n}}\n'
-                             for i in range(1, 81))
+            ava_labels = ava_label_map(osp.join(tmp, 'ava.pbtxt'))
             part1('vitb', VITB, args.vitb_seconds, tmp, clips, ava_labels)
         video = part2(tmp, clips, args.reps)
     print(f'speedup_vs_mmaction2={ratio:.2f} video_vs_frames={video:.2f}')

@@ -61,23 +61,32 @@ def test_a_slow_model_skips_keyframes_with_bounded_latency(
     """Inference slower than the keyframe rate: keyframes are skipped
     (counted), never queued; each result comes within one keyframe interval
     plus one inference of its clip's last frame; tracks go on."""
-    took = []
-
     def slow_people(frame, second):
-        start = time.perf_counter()
         time.sleep(0.45)
-        took.append(time.perf_counter() - start)
         return np.array([[0.2, 0.1, 0.7, 0.95, 0.9]])
 
     interval = 0.25
     api = inferencer(detector, slow_people, interval=interval)
+    took, step = [], api._keyframe
+
+    def timed(*args):  # one inference: people, tracks, model
+        start = time.perf_counter()
+        out = step(*args)
+        took.append(time.perf_counter() - start)
+        return out
+
+    api._keyframe = timed
     results = list(api.iter_live(clips['carphone_pristine']))
     keyframes = 17  # 0 ... 4.0 s (the clip lasts 4.004 s) every 0.25 s
-    assert sum(r['skipped'] for r in results) + len(results) == keyframes
-    assert sum(r['skipped'] for r in results) >= 6
+    # each keyframe scored or skipped (counted in the next result, or in
+    # the capture's total for the last ones of the stream)
+    assert api.capture.skipped + len(results) == keyframes
+    assert api.capture.skipped - 2 <= sum(r['skipped'] for r in results) \
+        <= api.capture.skipped
+    assert api.capture.skipped >= 6
     seconds = [r['second'] for r in results]
     assert seconds == sorted(seconds)
-    slack = 0.2  # scoring, packing, thread wake-up on a busy 2-core CI
+    slack = 0.25  # packing, thread wake-up on a busy 2-core CI
     assert max(r['latency'] for r in results[:-2]) <= \
         interval + max(took) + slack
     tracks = {r['people'][0]['track'] for r in results[2:]}

@@ -222,41 +222,25 @@ def run(args: argparse.Namespace) -> None:
 
 def run_file(args, inferencer, outputs, writer) -> None:
     from videomae_det.apis import FrameStream
+    from videomae_det.apis.corpus import score_video
     total = FrameStream(args.video)
     video = AnnotatedVideo(outputs['out_video'], total.fps,
                            args.interval) if outputs['out_video'] else None
     progress = Progress(total.num_frames)
-    writer.duration = total.num_frames / total.fps
     del total
-    scored = [0, 0]  # keyframes, people
-
-    def sink(index, frame):
-        if video:
-            video.frame(index, frame)
-        progress(index, scored[0])
-
     try:
-        for result in inferencer.iter_video(args.video, sink):
-            scored[0] += 1
-            scored[1] += len(result['people'])
-            if video:
-                video.keyframe(result)
-            writer.add(result)
+        info = score_video(inferencer, args.video, writer, video, progress)
     finally:
         if video:
             video.close()
             writer.codec = video.codec
-    progress.finish(scored[0])
+    progress.finish(info['keyframes'])
     if sys.stdout.isatty():
         print()
-    stream = inferencer.last_stream
-    if stream.stopped_at is not None:
-        print(f'warning: {args.video}: decoding stopped at frame '
-              f'{stream.stopped_at} of {stream.num_frames} '
-              f'({stream.stopped_at / stream.fps:.2f} s): scored what was '
-              'decoded', file=sys.stderr)
-    print(f'{scored[0]} keyframes, {scored[1]} person boxes scored' +
-          ('' if scored[1] else ': no people found'))
+    if 'warning' in info:
+        print(f'warning: {info["warning"]}', file=sys.stderr)
+    print(f'{info["keyframes"]} keyframes, {info["people"]} person boxes '
+          'scored' + ('' if info['people'] else ': no people found'))
 
 
 def run_live(args, inferencer, outputs, writer) -> None:
@@ -325,6 +309,7 @@ def run_live(args, inferencer, outputs, writer) -> None:
             writer.codec = video.codec
         if capture is not None:
             writer.duration = (capture.newest + 1) / capture.fps
+            skipped = capture.skipped  # the stream's last ones included
     lat = np.percentile(latencies, [50, 95, 100]) if latencies else [0] * 3
     print(f'{len(latencies)} keyframes scored, {skipped} skipped, {people} '
           f'person boxes; latency p50 {lat[0]:.2f} s, p95 {lat[1]:.2f} s, '

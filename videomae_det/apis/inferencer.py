@@ -70,6 +70,20 @@ def class_names(labels: str, num_classes: int,
     return [names.get(i) for i in ids]
 
 
+def label_ids(config: Union[str, Config], labels: Optional[str] = None
+              ) -> Dict[str, int]:
+    """Action name -> label map id of a detector config's listed classes
+    (its test set's label map unless ``labels``), without building it."""
+    cfg = Config.fromfile(config) if isinstance(config, str) else config
+    dataset = cfg.test_dataloader.dataset
+    custom = dataset.get('custom_classes')
+    head = cfg.model.roi_head.bbox_head
+    names = class_names(labels or dataset.label_file, head.num_classes - 1,
+                        custom)
+    ids = list(custom or range(1, len(names) + 1))
+    return {n: i for n, i in zip(names, ids) if n is not None}
+
+
 class AVADetInferencer(BaseInferencer):
     """Per-person, per-keyframe action scores of an AVA detector.
 
@@ -135,6 +149,7 @@ class AVADetInferencer(BaseInferencer):
         names = class_names(labels, head.num_classes - 1, custom)
         ids = list(custom or range(1, len(names) + 1))
         self.listed = np.array([n is not None for n in names])
+        self.class_ids = ids
         self.class_names = [n or str(i) for n, i in zip(names, ids)]
         self.people = people
         self.track, self.topk = track, topk

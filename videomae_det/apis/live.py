@@ -93,6 +93,7 @@ class Capture(threading.Thread):
         self.newest, self.ended, self.error = -1, False, None
         self.newest_full: Optional[np.ndarray] = None
         self.peak = 0  # most frames held at once
+        self.skipped = 0  # keyframes skipped so far
         self._halt = threading.Event()
         back = self.offsets.max() - self.offsets.min()
         self.keep = int(np.ceil(back * self.fps)) + 2  # one clip span
@@ -178,6 +179,7 @@ def live_keyframes(capture: Capture, clips: KeyframeClips
     keyframes completed only by its end, in order) or the capture is
     stopped (at once)."""
     taken = -1  # the last keyframe index yielded or skipped
+    lost = 0  # skipped since the last yield
     step = capture.interval
     while True:
         with capture.cond:
@@ -199,7 +201,8 @@ def live_keyframes(capture: Capture, clips: KeyframeClips
                         return
                     inds = capture.clip(k * step, last)
                     if not all(i in capture.frames for i in inds.tolist()):
-                        taken = k  # evicted while the model was busy
+                        taken, lost = k, lost + 1  # evicted while busy
+                        capture.skipped += 1
                         continue
                 if k is not None:
                     break
@@ -210,8 +213,11 @@ def live_keyframes(capture: Capture, clips: KeyframeClips
             inds = capture.clip(second, last)
             frames = [capture.frames[i] for i in inds.tolist()]
             centre = min(capture.centre(second), last)
-            key = LiveKey(second, k - taken - 1, capture.stamps[centre],
+            capture.skipped += k - taken - 1
+            key = LiveKey(second, lost + k - taken - 1,
+                          capture.stamps[centre],
                           capture.stamps[int(inds.max())])
+            lost = 0
             full = capture.full.get(centre, capture.newest_full)
             shape = full.shape[:2]
         taken = k
