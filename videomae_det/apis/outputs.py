@@ -184,6 +184,64 @@ class AnnotatedVideo:
             set_default_mode(self.path)
 
 
+class AnnotatedStream(AnnotatedVideo):
+    """The annotated frames encoded live by ffmpeg (the binary of the
+    ``imageio-ffmpeg`` wheel, the ``live`` extra) to a URL: ``rtsp://``
+    (to a server such as MediaMTX), ``rtmp://``, ``udp://``, ``tcp://``,
+    ``srt://`` (MPEG-TS), or a file (by its extension). H.264, ultrafast
+    and zero-latency, a keyframe every second."""
+
+    FORMATS = dict(rtsp='rtsp', rtmp='flv', udp='mpegts', tcp='mpegts',
+                   srt='mpegts', http='mpegts')
+
+    def __init__(self, url: str, fps: float, interval: float = 1.0) -> None:
+        super().__init__(url, fps, interval)
+        self.proc, self.codec = None, 'h264'
+
+    def _open(self, shape) -> None:
+        import subprocess
+        try:
+            import imageio_ffmpeg
+        except ImportError:
+            raise OSError(f'{self.path}: streaming needs ffmpeg: pip install '
+                          "'videomae_det[live]' (make install does)") \
+                from None
+        h, w = shape[:2]
+        fmt = self.FORMATS.get(self.path.split('://')[0]) if '://' in \
+            self.path else None
+        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), '-loglevel', 'error', '-y',
+               '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-s', f'{w}x{h}',
+               '-r', f'{self.fps}', '-i', '-',
+               '-vf', 'pad=ceil(iw/2)*2:ceil(ih/2)*2',  # x264 wants even
+               '-c:v', 'libx264', '-preset', 'ultrafast', '-tune',
+               'zerolatency', '-pix_fmt', 'yuv420p', '-g',
+               str(max(1, round(self.fps)))] + \
+            (['-f', fmt] if fmt else []) + [self.path]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.writer = self
+
+    def write(self, img: np.ndarray) -> None:
+        try:
+            self.proc.stdin.write(np.ascontiguousarray(img).tobytes())
+        except BrokenPipeError:
+            raise OSError(f'{self.path}: ffmpeg stopped: '
+                          f'{self._said()}') from None
+
+    def _said(self) -> str:
+        self.proc.wait()
+        return self.proc.stderr.read().decode(errors='replace').strip()[
+            -500:] or f'exit code {self.proc.returncode}'
+
+    def close(self) -> None:
+        self._flush(final=True)
+        if self.proc is not None:
+            with contextlib.suppress(BrokenPipeError):
+                self.proc.stdin.close()
+            if self.proc.wait():
+                raise OSError(f'{self.path}: ffmpeg failed: {self._said()}')
+
+
 def draw_people(img: np.ndarray, people: List[dict]) -> np.ndarray:
     """Draw each person's box (normalised x1, y1, x2, y2), track id and
     listed actions on a BGR image, in place; returns it."""
