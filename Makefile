@@ -164,6 +164,8 @@ bench: install
 	$(PY) benchmarks/pretrain_speed.py
 	$(PY) benchmarks/ava_eval_speed.py
 	$(PY) benchmarks/detect_speed.py
+	$(PY) benchmarks/dropout_speed.py
+	$(PY) benchmarks/compile_speed.py
 	$(PY) benchmarks/video_speed.py
 	$(PY) benchmarks/live_latency.py
 	$(PY) benchmarks/deploy_speed.py

@@ -108,6 +108,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--interval', type=float, default=1.0,
                         help='seconds between keyframes')
     parser.add_argument('--device', default='cpu')
+    parser.add_argument('--compile', action='store_true',
+                        help='compile the backbone (torch.compile); the '
+                        'first clip pays it, reported')
     parser.add_argument('--amp', action='store_true',
                         help='bf16 on CPUs, fp16 on GPUs')
     parser.add_argument('--backend', default='pytorch',
@@ -206,7 +209,8 @@ def run(args: argparse.Namespace) -> None:
         cfg, args.checkpoint, device=args.device, amp=args.amp,
         track=not args.no_track, interval=args.interval,
         labels=args.labels, thr=args.thr, topk=args.topk,
-        allow_partial=args.allow_partial, backend=args.backend)
+        allow_partial=args.allow_partial, backend=args.backend,
+        compile=args.compile)
     inferencer.people = person_source(args)
     outputs = output_paths(args)
     writer = ResultWriter(outputs['out_csv'], outputs['out_json'],

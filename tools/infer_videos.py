@@ -58,6 +58,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--labels', help="label map (default: the config's)")
     parser.add_argument('--device', default='cpu',
                         help='cpu, or cuda (each rank takes its local GPU)')
+    parser.add_argument('--compile', action='store_true',
+                        help='compile the backbone (torch.compile); the '
+                        'first clip pays it, reported')
     parser.add_argument('--amp', action='store_true')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'])
@@ -87,7 +90,7 @@ def work(args: argparse.Namespace, shard: int, shards: int, device: str,
     inferencer = AVADetInferencer(
         args.config, args.checkpoint, device=device, amp=args.amp,
         interval=args.interval, labels=args.labels, thr=args.thr,
-        topk=args.topk)
+        topk=args.topk, compile=args.compile)
     settings = (args.det_thr, args.det_nms)
     inferencer.people = (
         build_people('mmdet', *settings, config=args.det_config,

@@ -15,6 +15,7 @@ import sys
 from mmengine.config import DictAction
 
 import videomae_det  # noqa: F401  registers modules, applies compat fixes
+from videomae_det.engine.compile import compile_backbone
 from videomae_det.engine.runner_setup import (
     adapt_to_device,
     build_runner,
@@ -46,6 +47,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override config keys, e.g. test_dataloader.batch_size=1')
+    parser.add_argument('--compile', action='store_true',
+                        help='compile the backbone (torch.compile, '
+                        'inductor); the first iteration pays it, logged')
     parser.add_argument('--launcher', default='none',
                         choices=['none', 'pytorch', 'slurm', 'mpi'],
                         help='job launcher')
@@ -108,8 +112,15 @@ def run(args: argparse.Namespace) -> None:
             type='ShowPredictionsHook', out_dir=args.show_dir,
             label_file=dataset.label_file, num=args.show_num,
             custom_classes=dataset.get('custom_classes'))]
+    if args.compile:
+        if args.backend != 'pytorch':
+            raise ValueError('--compile is for the pytorch backend')
+        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [
+            dict(type='CompileWarmupHook')]
     runner = build_runner(
         cfg, 'partial' if args.allow_partial else 'exact')
+    if args.compile:
+        compile_backbone(runner.model)
     runner.test()
     close_distributed()
 

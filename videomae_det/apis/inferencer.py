@@ -105,6 +105,8 @@ class AVADetInferencer(BaseInferencer):
         backend: ``'pytorch'``, or ``'onnxruntime'`` with ``weights`` a
             detector exported by ``tools/deployment/export_onnx.py`` (the
             config still gives the pipeline, preprocessor and labels).
+        compile: Compile the backbone (:mod:`..engine.compile`); the first
+            scored clip pays it (``warmup_seconds``, logged).
     """
 
     preprocess_kwargs: set = set()
@@ -117,8 +119,8 @@ class AVADetInferencer(BaseInferencer):
                  people: Optional[Callable] = None, track: bool = True,
                  interval: float = 1.0, labels: Optional[str] = None,
                  thr=0.3, topk: int = 3,
-                 allow_partial: bool = False, backend: str = 'pytorch'
-                 ) -> None:
+                 allow_partial: bool = False, backend: str = 'pytorch',
+                 compile: bool = False) -> None:
         if backend not in BACKENDS:
             raise ValueError(f'backend must be one of {BACKENDS}, got '
                              f'{backend!r}')
@@ -139,6 +141,12 @@ class AVADetInferencer(BaseInferencer):
         self.device, self.amp = torch.device(device), amp
         if amp and self.device.type == 'cpu':
             keep_fp32(self.model)
+        if compile and backend != 'pytorch':
+            raise ValueError('compile is for the pytorch backend')
+        if compile:
+            from ..engine.compile import compile_backbone
+            compile_backbone(self.model)
+        self.warmup_seconds = None if compile else 0.0
         dataset = cfg.test_dataloader.dataset
         labels = labels or dataset.label_file
         if not osp.isfile(labels):
@@ -190,8 +198,14 @@ class AVADetInferencer(BaseInferencer):
     @torch.no_grad()
     def scores(self, data: dict) -> np.ndarray:
         """Action scores ``(N, num_classes - 1)`` of one packed clip."""
+        start = time.perf_counter()
         with self.autocast():
             pred = self.model.test_step(pseudo_collate([data]))[0]
+        if self.warmup_seconds is None:  # compiled: the first call built it
+            self.warmup_seconds = time.perf_counter() - start
+            print_log(f'compiled backbone: first clip (compilation and '
+                      f'warm-up) {self.warmup_seconds:.1f} s',
+                      logger='current')
         return pred.pred_instances.scores[:, 1:].float().cpu().numpy()
 
     def iter_video(self, video: str,

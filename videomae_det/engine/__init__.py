@@ -1,3 +1,4 @@
+from .compile import CompileWarmupHook, compile_backbone
 from .fsdp import (
     CheckedFSDPStrategy,
     DeviceFullyShardedDataParallel,
@@ -10,7 +11,8 @@ from .runner import CheckedRunner
 from .wrappers import CPUAmpOptimWrapper, CPUDistributedDataParallel
 
 __all__ = [
-    'CheckedFSDPStrategy', 'CheckedRunner', 'CPUAmpOptimWrapper',
+    'CheckedFSDPStrategy', 'CheckedRunner', 'CompileWarmupHook',
+    'compile_backbone', 'CPUAmpOptimWrapper',
     'DeviceFullyShardedDataParallel', 'vit_block_wrap_policy',
     'CPUDistributedDataParallel',
     'CPUAmpTestLoop',
