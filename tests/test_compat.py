@@ -125,7 +125,7 @@ def test_every_patch_is_listed_and_logged_once_at_debug_level():
 
     from videomae_det import compat
     names = [name for name, _ in compat.PATCHES]
-    assert len(names) == 8 and any('atomic' in n for n in names)
+    assert len(names) == 9 and any('atomic' in n for n in names)
     logger = MMLogger.get_instance('compat_test', log_level='DEBUG')
     records = []
     handler = logging.Handler(level=logging.DEBUG)
@@ -253,3 +253,34 @@ def test_opencv_has_every_api_the_project_calls():
     for dist, version in versions.items():
         assert f"'{dist}=={version}'" in setup, (dist, version)
     assert cv2.__version__.startswith('4.')
+
+
+@pytest.mark.parametrize('patched', [False, True])
+def test_grammar_cache_is_whole_when_renamed_only_with_the_patch(
+        tmp_path, patched):
+    """yapf renames its grammar pickle into place before flushing it (the
+    EOFError of two processes importing mmengine at once on a fresh
+    machine): the file's size at the rename, against its final size. The
+    pattern grammar's pickle (about 1 kB) stays in the write buffer."""
+    result = run_python(['-c', LOAD_COMPAT + textwrap.dedent(f"""
+        import importlib.util, os
+        from yapf_third_party._ylib2to3.pgen2 import pgen
+        package = importlib.util.find_spec('yapf_third_party._ylib2to3')
+        text = os.path.join(package.submodule_search_locations[0],
+                            'PatternGrammar.txt')
+        if {patched}:
+            compat.patch_grammar_cache()
+        seen = []
+        for name in ('rename', 'replace'):
+            def spy(src, dst, _real=getattr(os, name)):
+                seen.append(os.path.getsize(src))
+                return _real(src, dst)
+            setattr(os, name, spy)
+        out = os.path.join({str(tmp_path)!r}, 'Grammar.pickle')
+        pgen.generate_grammar(text).dump(out)
+        assert len(seen) == 1, seen
+        print(seen[0], os.path.getsize(out))
+    """)])
+    at_rename, final = map(int, result.stdout.split()[-2:])
+    assert final > 500
+    assert (at_rename == final) == patched, (at_rename, final)

@@ -35,6 +35,11 @@ config does, since mmengine imports custom modules while parsing the config.
 8. mmaction2's ``MaxIoUAssignerAVA`` gives a keyframe without ground
    truth 1-D labels, so ``bbox_target`` fails on multi-hot rows: see
    :func:`patch_empty_keyframes`.
+9. yapf 0.43 (imported by mmengine's config) renames its grammar cache
+   into place before flushing it, so processes starting together on a
+   fresh machine (torchrun ranks, test workers) can read a truncated
+   pickle: see :func:`patch_grammar_cache`. Applied first, before anything
+   imports mmengine.
 """
 import importlib.util
 import logging
@@ -43,6 +48,37 @@ import sys
 import types
 
 from packaging.version import Version
+
+
+def patch_grammar_cache() -> None:
+    """Write yapf's grammar pickle whole before renaming it into place.
+
+    ``Grammar.dump`` renames its temporary file inside the ``with`` block
+    that still buffers the pickle; another process may load it in between
+    and fail with ``EOFError: Ran out of input``."""
+    import pickle
+    import tempfile
+    try:
+        from yapf_third_party._ylib2to3.pgen2 import grammar
+    except ImportError:  # no yapf, or a layout without this defect
+        return
+    if getattr(grammar.Grammar.dump, 'videomae_det', False):
+        return
+
+    def dump(self, filename):
+        folder = os.path.dirname(filename)
+        stem, ext = os.path.splitext(os.path.basename(filename))
+        fd, tmp = tempfile.mkstemp(suffix=ext, prefix=stem, dir=folder)
+        try:
+            with os.fdopen(fd, 'wb') as f:
+                pickle.dump(self.__dict__, f, pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, filename)
+        except BaseException:
+            os.remove(tmp)
+            raise
+
+    dump.videomae_det = True
+    grammar.Grammar.dump = dump
 
 
 def _mmaction_root() -> str:
@@ -245,6 +281,8 @@ def _install_atomic_save() -> None:
 # Every patch ``import videomae_det`` applies, in order: what it changes
 # (README's table of upstream defects has a row for each).
 PATCHES = (
+    ("yapf's grammar cache written whole before it is renamed into place",
+     patch_grammar_cache),
     ('mmaction.models.localizers.drn: a stand-in module when the wheel '
      'lacks it', patch_missing_drn),
     ('mmaction.utils.dependency.WITH_MULTIMODAL off when VindLU cannot '
