@@ -52,8 +52,16 @@ def test_detector_equals_pytorch_with_1_and_7_boxes(tmp_path, toy_detector,
     out = str(tmp_path / 'det.onnx')
     info = ex.export(toy_detector, out, 'detection', shape, dynamic=True)
     assert info['opset'] == ex.ROI_OPSET
-    ops = op_types(out)
+    nodes = [n.op_type for n in onnx.load(out).graph.node]
+    ops = set(nodes)
     assert {'RoiAlign', 'LayerNormalization'} <= ops, ops
+    # each block's attention one fused op, the model itself left as it was
+    depth = len(toy_detector.backbone.blocks)
+    assert nodes.count('MultiHeadAttention') == depth and \
+        'Softmax' not in ops, nodes
+    assert info['attention'] == 'com.microsoft.MultiHeadAttention'
+    assert {type(b.attn).__name__ for b in toy_detector.backbone.blocks} \
+        == {'Attention'}
     assert ex.verify(toy_detector, out, 'detection', shape, True) <= 1e-4
     graph = OrtModel(out)
     assert graph.task == 'detection' and graph.clip_shape == (3, *shape)
@@ -108,9 +116,12 @@ def test_cli_verifies_quantizes_and_fails_on_a_mismatch(
     weights = tmp_path / 'det.pth'
     torch.save({'state_dict': toy_detector.state_dict()}, weights)
     out = str(tmp_path / 'det.onnx')
-    assert main([DET, str(weights), out, '--quantize', 'dynamic']) == 0
+    assert main([DET, str(weights), out, '--quantize', 'dynamic',
+                 '--standard-ops']) == 0
     printed = capsys.readouterr().out
     assert printed.count('max abs diff') == 2, printed
+    assert 'attention MatMul-Softmax-MatMul' in printed, printed
+    assert 'MultiHeadAttention' not in op_types(out)
     assert 'MatMulInteger' in op_types(str(tmp_path / 'det.int8.onnx'))
     # the check is real: with a zero tolerance it fails, exit code 1
     monkeypatch.setattr(ex, 'TOLERANCE', 0.0)

@@ -2,7 +2,8 @@
 
     python tools/deployment/export_onnx.py CONFIG CHECKPOINT OUT.onnx
         [--task detection|recognition|backbone] [--shape T H W]
-        [--dynamic] [--opset N] [--quantize dynamic] [--no-verify]
+        [--dynamic] [--opset N] [--quantize dynamic] [--standard-ops]
+        [--no-verify]
 
 Inputs are what the data preprocessor outputs (mean and std applied):
 ``clip (B, 3, T, H, W)`` and, for detection, ``rois (K, 5)`` (batch index,
@@ -14,6 +15,8 @@ video); the box count is dynamic, the batch with ``--dynamic``. The export then
 runs onnxruntime on random inputs against PyTorch and exits 1 when the max
 abs difference exceeds 1e-4. ``--quantize dynamic`` also writes
 ``OUT.int8.onnx`` (onnxruntime's dynamic int8 of the linear layers).
+Below opset 23 attention is onnxruntime's ``MultiHeadAttention`` contrib
+op; ``--standard-ops`` writes MatMul-Softmax-MatMul for other runtimes.
 Exit codes: 0 done, 1 bad input or a mismatch, 2 usage.
 """
 import argparse
@@ -42,6 +45,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         f'{ex.ROI_OPSET} for detection (RoiAlign)')
     parser.add_argument('--quantize', choices=['dynamic'],
                         help='also write OUT.int8.onnx')
+    parser.add_argument('--standard-ops', action='store_true',
+                        help='attention as standard ONNX ops below opset 23 '
+                        "(default: onnxruntime's MultiHeadAttention)")
     parser.add_argument('--no-verify', action='store_true',
                         help='skip the onnxruntime check')
     return parser.parse_args(argv)
@@ -55,10 +61,12 @@ def run(args: argparse.Namespace) -> None:
     cfg, model = ex.load_model(args.config, args.checkpoint)
     shape = tuple(args.shape or ex.default_shape(cfg))
     info = ex.export(model, args.out, args.task, shape, args.dynamic,
-                     args.opset, osp.basename(args.config))
+                     args.opset, osp.basename(args.config),
+                     fused_attention=not args.standard_ops)
     size = 'x'.join(map(str, shape))
     print(f'wrote {args.out}: {info["task"]}, clip 3x{size}, opset '
-          f'{info["opset"]}, dynamic batch {info["dynamic"]}, '
+          f'{info["opset"]}, attention {info["attention"]}, dynamic batch '
+          f'{info["dynamic"]}, '
           f'{osp.getsize(args.out) / 2**20:.1f} MiB, {info["seconds"]:.1f} s')
     outputs = [(args.out, ex.TOLERANCE)]
     if args.quantize:

@@ -4,14 +4,16 @@ Opsets: 23 writes ``scaled_dot_product_attention`` as one ``Attention`` op
 and LayerNorm as ``LayerNormalization``. The detector's graph stops at 21:
 onnxruntime (1.32) implements ``RoiAlign`` only up to its opset-16
 definition, and an ONNX model imports one version of the standard opset;
-at 21 attention is written as MatMul-Softmax-MatMul (measured on this
-project's CPU: the ViT-B backbone runs within 3% of the opset-23 graph).
+below 23, attention is written as onnxruntime's ``MultiHeadAttention``
+contrib op (its CPU flash kernel; ``fused_attention=False``: the standard
+MatMul-Softmax-MatMul, for other runtimes).
 
 The token grid is fixed at export: the position table is resampled for the
 exported ``T x H x W`` (as the PyTorch model does for that input) and
 stored in the graph, so clips must have that size. The box count is always
 dynamic, the batch with ``dynamic=True``.
 """
+import contextlib
 import json
 import os
 import os.path as osp
@@ -25,6 +27,7 @@ from torch import Tensor, nn
 from videomae_det_core.errors import InputError
 
 from .graphs import GRAPHS, head_activation, translation_table
+from .graphs import fused_attention as fusing
 from .runtime import META, OrtModel
 
 OPSET = 23
@@ -110,12 +113,13 @@ def _names(task: str) -> Tuple[List[str], List[str]]:
 
 def export(model: nn.Module, out: str, task: Optional[str] = None,
            shape: Optional[Sequence[int]] = None, dynamic: bool = False,
-           opset: Optional[int] = None, config_name: str = '') -> Dict:
+           opset: Optional[int] = None, config_name: str = '',
+           fused_attention: bool = True) -> Dict:
     """Write ``model`` as one ONNX graph to ``out`` and check it.
 
     Returns:
         dict: ``task``, ``opset``, ``shape``, ``dynamic``, ``seconds``,
-        ``external_data``.
+        ``external_data``, ``attention`` (the op attention became).
     """
     import onnx
     from torch.export import Dim
@@ -142,7 +146,9 @@ def export(model: nn.Module, out: str, task: Optional[str] = None,
     num_classes = 0 if task == 'backbone' else int(
         reference(model, task, inputs).shape[-1])
     start = time.perf_counter()
-    with torch.no_grad():
+    fuse = fused_attention and opset < 23  # from 23 ONNX has Attention
+    with torch.no_grad(), (fusing(graph) if fuse else
+                           contextlib.nullcontext()) as fused:
         program = torch.onnx.export(
             graph, inputs, input_names=in_names, output_names=out_names,
             dynamic_shapes=dynamic_shapes, opset_version=opset,
@@ -150,13 +156,21 @@ def export(model: nn.Module, out: str, task: Optional[str] = None,
             optimize=True, verbose=False)
     meta = dict(task=task, clip_shape=json.dumps([3, *shape]),
                 dynamic=json.dumps(dynamic), config=config_name,
-                num_classes=str(num_classes))
+                num_classes=str(num_classes),
+                attention=_attention_op(fused if fuse else 0, opset))
     program.model.metadata_props.update(
         {META + k: v for k, v in meta.items()})
     program.save(out, external_data=big)
     onnx.checker.check_model(out)
     return dict(task=task, opset=opset, shape=shape, dynamic=dynamic,
-                external_data=big, seconds=time.perf_counter() - start)
+                external_data=big, seconds=time.perf_counter() - start,
+                attention=meta['attention'])
+
+
+def _attention_op(fused: int, opset: int) -> str:
+    if fused:
+        return 'com.microsoft.MultiHeadAttention'
+    return 'Attention' if opset >= 23 else 'MatMul-Softmax-MatMul'
 
 
 def verify(model: nn.Module, onnx_file: str, task: str,

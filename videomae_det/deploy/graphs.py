@@ -16,13 +16,22 @@ export it becomes the custom op ``videomae_det::roi_align`` (same kernel in
 PyTorch), which :func:`roi_align_onnx` writes as ONNX's ``RoiAlign``. The
 head's adaptive pools do not export, so :class:`DetectorGraph` pools with
 ``mean``/``amax``, which is what they compute for a fixed output of 1.
+
+The detector's graph stops at opset 21 (see :mod:`.export`), below ONNX's
+``Attention``; with ``fused_attention`` each backbone attention is written
+as onnxruntime's ``com.microsoft.MultiHeadAttention`` on ``(B, N, D)``
+queries, keys and values (its CPU flash kernel, no head transposes) through
+the custom op ``videomae_det::mha``.
 """
+import contextlib
 import copy
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 ROI_ALIGN = 'videomae_det::roi_align'
+MHA = 'videomae_det::mha'
 
 
 @torch.library.custom_op(ROI_ALIGN, mutates_args=())
@@ -64,9 +73,83 @@ def roi_align_onnx(x, rois, output_height: int, output_width: int,
         'output_half_pixel')
 
 
+@torch.library.custom_op(MHA, mutates_args=())
+def mha(q: Tensor, k: Tensor, v: Tensor, num_heads: int) -> Tensor:
+    """Softmax attention of ``(B, N, D)`` queries, keys and values in
+    ``num_heads`` heads (scale ``(D / heads) ** -0.5``) -> ``(B, N, D)``."""
+    def heads(x):  # (B, heads, N, D / heads)
+        return x.unflatten(-1, (num_heads, -1)).transpose(1, 2)
+
+    out = F.scaled_dot_product_attention(heads(q), heads(k), heads(v))
+    return out.transpose(1, 2).flatten(2)
+
+
+@mha.register_fake
+def _mha_shape(q, k, v, num_heads):
+    return torch.empty_like(q)
+
+
+def _mha_schema():
+    """The part of onnxruntime's ``com.microsoft.MultiHeadAttention`` (v1)
+    :func:`mha_onnx` writes, registered with onnx (which has none) for
+    onnxscript and the checker."""
+    from onnx import defs
+    if not defs.has('MultiHeadAttention', 'com.microsoft'):
+        param = defs.OpSchema.FormalParameter
+        defs.register_schema(defs.OpSchema(
+            'MultiHeadAttention', 'com.microsoft', 1,
+            inputs=[param(n, 'T') for n in ('query', 'key', 'value')],
+            outputs=[param('output', 'T')],
+            type_constraints=[('T', ['tensor(float)', 'tensor(float16)'],
+                               '')],
+            attributes=[defs.OpSchema.Attribute(
+                'num_heads', defs.OpSchema.AttrType.INT, 'heads')]))
+
+
+def mha_onnx(q, k, v, num_heads: int):
+    """onnxruntime's ``MultiHeadAttention`` for :func:`mha`."""
+    from onnxscript.values import Opset
+    _mha_schema()
+    return Opset('com.microsoft', 1).MultiHeadAttention(
+        q, k, v, num_heads=num_heads)
+
+
 def translation_table() -> dict:
     """``custom_translation_table`` for ``torch.onnx.export``."""
-    return {torch.ops.videomae_det.roi_align.default: roi_align_onnx}
+    return {torch.ops.videomae_det.roi_align.default: roi_align_onnx,
+            torch.ops.videomae_det.mha.default: mha_onnx}
+
+
+class FusedAttention(nn.Module):
+    """A backbone ``Attention`` through :func:`mha` (same weights); token
+    dropout's ranking call (with ``query_weight``) stays the original."""
+
+    def __init__(self, attn: nn.Module) -> None:
+        super().__init__()
+        self.attn = attn
+
+    def forward(self, x: Tensor, query_weight=None):
+        if query_weight is not None:
+            return self.attn(x, query_weight)
+        q, k, v = self.attn.qkv_proj(x).chunk(3, -1)
+        return self.attn.proj(mha(q, k, v, self.attn.num_heads))
+
+
+@contextlib.contextmanager
+def fused_attention(model: nn.Module):
+    """Within the block, every VideoMAE ``Attention`` of ``model`` is a
+    :class:`FusedAttention`; the model is restored on exit."""
+    from ..models.backbones.videomae import Attention
+    swapped = [(parent, name, child) for parent in model.modules()
+               for name, child in parent.named_children()
+               if type(child) is Attention]
+    for parent, name, child in swapped:
+        setattr(parent, name, FusedAttention(child))
+    try:
+        yield len(swapped)
+    finally:
+        for parent, name, child in swapped:
+            setattr(parent, name, child)
 
 
 class RoIAlignOp(nn.Module):

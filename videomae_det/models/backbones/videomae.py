@@ -119,6 +119,14 @@ class Attention(nn.Module):
         self.proj = nn.Linear(dims, dims)
         self.proj_drop = nn.Dropout(proj_drop)
 
+    def qkv_proj(self, x: Tensor) -> Tensor:
+        """``(B, N, D)`` -> queries, keys and values ``(B, N, 3 * D)``."""
+        bias = None
+        if self.q_bias is not None:
+            bias = torch.cat((self.q_bias, torch.zeros_like(self.q_bias),
+                              self.v_bias))
+        return F.linear(x, self.qkv.weight, bias)
+
     def forward(self, x: Tensor, query_weight: Optional[Tensor] = None
                 ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
         """x: ``(B, N, D)`` -> ``(B, N, D)``.
@@ -131,13 +139,9 @@ class Attention(nn.Module):
         attention, in float32 and in bf16.
         """
         B, N, D = x.shape
-        bias = None
-        if self.q_bias is not None:
-            bias = torch.cat((self.q_bias, torch.zeros_like(self.q_bias),
-                              self.v_bias))
-        qkv = F.linear(x, self.qkv.weight, bias)
-        q, k, v = qkv.reshape(B, N, 3, self.num_heads, -1).permute(
-            2, 0, 3, 1, 4).unbind(0)  # each (B, heads, N, D / heads)
+        q, k, v = self.qkv_proj(x).reshape(B, N, 3, self.num_heads,
+                                           -1).permute(2, 0, 3, 1, 4).unbind(
+            0)  # each (B, heads, N, D / heads)
         out = F.scaled_dot_product_attention(
             q, k, v, dropout_p=self.attn_drop if self.training else 0.)
         out = self.proj_drop(self.proj(out.transpose(1, 2).reshape(B, N, D)))
