@@ -157,7 +157,7 @@ def export(model: nn.Module, out: str, task: Optional[str] = None,
     meta = dict(task=task, clip_shape=json.dumps([3, *shape]),
                 dynamic=json.dumps(dynamic), config=config_name,
                 num_classes=str(num_classes),
-                attention=_attention_op(fused if fuse else 0, opset))
+                attention=_attention_op(fused, opset))
     program.model.metadata_props.update(
         {META + k: v for k, v in meta.items()})
     program.save(out, external_data=big)
@@ -167,7 +167,8 @@ def export(model: nn.Module, out: str, task: Optional[str] = None,
                 attention=meta['attention'])
 
 
-def _attention_op(fused: int, opset: int) -> str:
+def _attention_op(fused: Optional[int], opset: int) -> str:
+    """``fused``: the attention modules swapped for the contrib op."""
     if fused:
         return 'com.microsoft.MultiHeadAttention'
     return 'Attention' if opset >= 23 else 'MatMul-Softmax-MatMul'
