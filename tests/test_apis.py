@@ -94,15 +94,19 @@ def test_api_scores_equal_the_test_tool(toy_ava_root, detector, tmp_path):
     """Same video, keyframes and boxes as tools/test.py (video mode, its
     backbone compiled): the same action scores; tracks follow the toy's
     people."""
-    # (tools/test.py with the backbone compiled: the same scores, and the
-    # compilation said)
+    # (tools/test.py with the backbone compiled and two loader workers,
+    # each streaming a stretch of keyframes: the same scores, in order,
+    # and the compilation said)
     result = run_python([str(ROOT / 'tools/test.py'), CONFIG, detector,
                          '--work-dir', str(tmp_path), '--dump',
-                         str(tmp_path / 'dump.pkl'), '--compile'],
+                         str(tmp_path / 'dump.pkl'), '--compile',
+                         '--cfg-options', 'test_dataloader.num_workers=2'],
                         cwd=toy_ava_root)
     assert 'compiled backbone: first iteration (compilation and warm-up)' \
         in result.stdout + result.stderr
     dump = pickle.loads((tmp_path / 'dump.pkl').read_bytes())
+    times = [s['timestamp'] for s in dump]
+    assert times == sorted(times)
     anno = toy_ava_root / 'data/toy_ava/annotations'
     video = dump[0]['video_id']
     people = BoxesFile(str(anno / 'toy_dense_proposals_val.pkl'), video,

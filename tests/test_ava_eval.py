@@ -264,7 +264,8 @@ def test_cli_table_json_and_plot(tmp_path):
 
 def test_metric_in_memory_equals_its_csv_dump_and_the_cli(tmp_path):
     """AVAFrameMAP (mmaction2 METRICS) on model-style predictions gives the
-    file evaluator's mAP on the CSV it dumps."""
+    file evaluator's mAP on the CSV it dumps, and the same mAP and CSV when
+    the predictions come in another order (ranks, loader workers)."""
     import numpy as np
     import torch
     from mmaction.registry import METRICS
@@ -299,6 +300,15 @@ def test_metric_in_memory_equals_its_csv_dump_and_the_cli(tmp_path):
     assert ours == from_file
     ref = ava_reference.evaluate(str(p['gt']), str(out_csv), [1, 2, 3])
     assert abs(ref['mAP'] - ours) <= 1e-12
+    for sample in samples[:2]:  # ties across keyframes: order would tell
+        sample['pred_instances']['scores'][:] = 0.5
+    csvs = []
+    for k, order in enumerate((samples, samples[::-1])):
+        metric.out_csv = str(tmp_path / f'order{k}.csv')
+        metric.process({}, order)
+        csvs.append((metric.evaluate(len(order)),
+                     open(metric.out_csv).read()))
+    assert csvs[0] == csvs[1]
     with pytest.raises(ValueError, match='custom_classes'):
         METRICS.build(dict(type='AVAFrameMAP', ann_file='x', label_file='y',
                            num_classes=4, custom_classes=[1, 2]))

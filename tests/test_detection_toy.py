@@ -270,6 +270,21 @@ def test_video_mode_streams_each_frame_once(toy_ava_root):
     frames = sum(len(decord.VideoReader(v + '.mp4')) for v in videos)
     assert len(videos) >= 2 and stream.decoded <= frames
     assert seek.decoded == 8 * len(dataset) or seek.decoded > stream.decoded
+    # a loader worker's stretch from the middle of the first video: the
+    # same frames, decoding from the keyframe before its first frame (the
+    # toy videos have one every 12 frames) instead of from the start
+    first = [i for i in range(len(dataset)) if sample(dataset.get_data_info(
+        i))['frame_dir'] == sample(dataset.get_data_info(0))['frame_dir']]
+    whole, half = AVAVideoDecode(), AVAVideoDecode()
+    for i in first:
+        info = sample(dataset.get_data_info(i))
+        if i == first[len(first) // 2]:
+            before = whole.decoded
+        a = whole(copy.deepcopy(info))['imgs']
+        if i >= first[len(first) // 2]:
+            b = half(copy.deepcopy(info))['imgs']
+            assert np.array_equal(np.stack(a), np.stack(b)), i
+    assert before > 50 and half.decoded <= whole.decoded - before + 11
     # video_start: the file starts a second before the segment (a whole
     # movie read from 0 is the same rule): every frame is read one second
     # later in the file

@@ -239,6 +239,10 @@ def test_metric_scores_model_outputs(tmp_path):
         :, 4:8]).max() < 1e-3
     assert got['tubes/frame_mAP'] == want['frame_mAP'] > 0.5
     assert got['tubes/video_mAP@0.5'] == want['video_mAP']['0.5'] > 0.5
+    metric.process(None, samples[::-1])  # another rank and worker order
+    assert metric.evaluate(len(samples)) == got
+    with open(tmp_path / 'dets.pkl', 'rb') as f:
+        assert np.array_equal(pickle.load(f), mine)
     with pytest.raises(TubeFormatError, match="'v9' .* not in the test"):
         metric.process(None, [dict(samples[0], video_id='v9')])
 

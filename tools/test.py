@@ -101,7 +101,8 @@ def run(args: argparse.Namespace) -> None:
         evaluator = list(evaluator) if isinstance(evaluator,
                                                   (list, tuple)) else [
                                                       evaluator]
-        evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
+        evaluator.append(dict(type='OrderedDumpResults',
+                              out_file_path=args.dump))
         cfg.test_evaluator = evaluator
     if args.show_dir:
         dataset = cfg.test_dataloader.dataset

@@ -112,7 +112,9 @@ val_dataloader = dict(
     batch_size=1,
     num_workers=8,
     persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
+    # each rank and loader worker reads a stretch of keyframes in order (a
+    # streaming video reader decodes a video once, not once per worker)
+    sampler=dict(type='ContiguousSampler'),
     dataset=dict(
         type=dataset_type,
         ann_file=ann_file_val,

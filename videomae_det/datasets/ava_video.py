@@ -23,8 +23,10 @@ class AVAVideoDecode(BaseTransform):
     keyframes in order), the decoder moves forward instead of seeking, and
     frames shared with the previous clip come from a window of recently
     decoded ones: every frame of a video is then decoded once per pass (per
-    loader worker). Anything else (another video, an earlier time) seeks,
-    as before. ``decoded`` counts the frames decoded by this instance.
+    loader worker); a jump ahead past one of the stream's keyframes (where a
+    loader worker's stretch of :class:`ContiguousSampler` begins) seeks to
+    it instead. Anything else (another video, an earlier time) seeks, as
+    before. ``decoded`` counts the frames decoded by this instance.
 
     Args:
         suffix: Appended to ``frame_dir`` (the dataset's ``data_prefix.img``
@@ -49,6 +51,7 @@ class AVAVideoDecode(BaseTransform):
         self.num_threads, self.stream = num_threads, stream
         self.decoded = 0
         self._path, self._reader, self._next = None, None, 0
+        self._keys = None  # the stream's keyframe indices, when needed
         self._window: OrderedDict = OrderedDict()  # index -> frame
 
     def _open(self, path: str):
@@ -58,8 +61,17 @@ class AVAVideoDecode(BaseTransform):
             raise OSError(f'cannot open AVA video {path}: {err}') from None
         if self.stream:
             self._path, self._reader, self._next = path, reader, 0
+            self._keys = None
             self._window.clear()
         return reader
+
+    def _key_before(self, index: int) -> int:
+        """The last keyframe (of the open stream) at or before ``index``:
+        decoding can start there without the frames before it."""
+        if self._keys is None:
+            self._keys = np.asarray(self._reader.get_key_indices())
+        return int(self._keys[max(np.searchsorted(
+            self._keys, index, side='right') - 1, 0)])
 
     def _frames(self, path: str, wanted: np.ndarray) -> np.ndarray:
         """Frames ``wanted`` (sorted, unique) of the video at ``path``."""
@@ -74,8 +86,13 @@ class AVAVideoDecode(BaseTransform):
         keep_from = int(wanted[0])
         last = int(wanted[-1])
         if keep_from > self._next:  # skip ahead without keeping frames
-            reader.skip_frames(keep_from - self._next)
-            self.decoded += keep_from - self._next
+            key = self._key_before(keep_from)
+            if key > self._next:  # (a loader worker's stretch begins)
+                reader.seek_accurate(keep_from)  # decodes from that key
+                self.decoded += keep_from - key
+            else:
+                reader.skip_frames(keep_from - self._next)
+                self.decoded += keep_from - self._next
             self._next = keep_from
         while self._next <= last:
             self._window[self._next] = reader.next().asnumpy()

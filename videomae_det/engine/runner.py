@@ -6,8 +6,10 @@
   loads what fits and lists what stays random.
 - ``--resume`` without a checkpoint in the work dir says that training
   starts fresh (mmengine logs "resumed from the latest checkpoint None").
+- Data loaders tell a :class:`ContiguousSampler` their batch size and
+  worker count, so each worker reads one stretch of the test set.
 """
-from mmengine.runner import Runner
+from mmengine.runner import FlexibleRunner, Runner
 from mmengine.runner.checkpoint import (
     _load_checkpoint,
     find_latest_checkpoint,
@@ -17,6 +19,30 @@ from ..checkpoint.fit import POLICIES
 from ..checkpoint.load import fit_checkpoint
 
 
+def fit_sampler(loader):
+    """``loader``, its sampler told the loader's batch size and worker
+    count if it asks (``fit_loader``)."""
+    batches = loader.batch_sampler
+    sampler = getattr(batches, 'sampler', loader.sampler)
+    if hasattr(sampler, 'fit_loader'):
+        sampler.fit_loader(getattr(batches, 'batch_size', 1) or 1,
+                           loader.num_workers)
+    return loader
+
+
+def fits_samplers(build_dataloader):
+    """A runner's ``build_dataloader`` that calls :func:`fit_sampler`."""
+    return staticmethod(lambda *args, **kwargs: fit_sampler(
+        build_dataloader(*args, **kwargs)))
+
+
+class FittingFlexibleRunner(FlexibleRunner):
+    """mmengine's ``FlexibleRunner`` (sharded training) whose loaders fit
+    a :class:`ContiguousSampler`."""
+
+    build_dataloader = fits_samplers(FlexibleRunner.build_dataloader)
+
+
 class CheckedRunner(Runner):
     """``Runner`` whose checkpoint loads follow ``weights_policy``:
     ``'exact'``, ``'finetune'`` or ``'partial'`` (resuming is always
@@ -24,6 +50,7 @@ class CheckedRunner(Runner):
 
     weights_policy = 'exact'
     _resuming = False
+    build_dataloader = fits_samplers(Runner.build_dataloader)
 
     @classmethod
     def from_cfg(cls, cfg, weights_policy: str = 'exact') -> 'CheckedRunner':

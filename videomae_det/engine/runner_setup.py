@@ -284,7 +284,8 @@ def build_runner(cfg: Config, weights_policy: str = 'exact'):
     """The runner a config asks for: ``CheckedRunner`` (mmengine's
     ``Runner`` with checked weight loading), or mmengine's
     ``FlexibleRunner`` when ``runner_type='FlexibleRunner'`` (sharded
-    training: its ``strategy`` builds, wraps and loads the model)."""
+    training: its ``strategy`` builds, wraps and loads the model); both
+    fit a ``ContiguousSampler`` to its loader."""
     init_cpu_distributed(cfg)
     kind = cfg.get('runner_type', 'Runner')
     if kind == 'FlexibleRunner':
@@ -292,8 +293,8 @@ def build_runner(cfg: Config, weights_policy: str = 'exact'):
             raise ConfigError('--allow-partial needs runner_type=Runner: '
                               'FlexibleRunner loads checkpoints through its '
                               'strategy')
-        from mmengine.runner import FlexibleRunner
-        return FlexibleRunner.from_cfg(cfg)
+        from .runner import FittingFlexibleRunner
+        return FittingFlexibleRunner.from_cfg(cfg)
     if kind not in ('Runner', 'CheckedRunner'):
         raise ConfigError(f"runner_type={kind!r}: use 'Runner' (default) or "
                           "'FlexibleRunner'")

@@ -20,12 +20,15 @@ from mmaction.models import (
 from mmdet.models import FastRCNN
 from mmdet.models.task_modules import RandomSampler
 from mmengine.config import read_base
-from mmengine.dataset import DefaultSampler
 from mmengine.optim import CosineAnnealingLR, LinearLR
 from mmengine.runner import EpochBasedTrainLoop, TestLoop, ValLoop
 from torch.optim import AdamW
 
-from videomae_det.datasets import CheckedAVADataset, SeededSampler
+from videomae_det.datasets import (
+    CheckedAVADataset,
+    ContiguousSampler,
+    SeededSampler,
+)
 from videomae_det.evaluation.ava import AVAFrameMAP
 from videomae_det.models import VideoMAE
 
@@ -147,7 +150,7 @@ val_dataloader = dict(
     batch_size=1,
     num_workers=8,
     persistent_workers=True,
-    sampler=dict(type=DefaultSampler, shuffle=False),
+    sampler=dict(type=ContiguousSampler),
     dataset=dict(
         type=CheckedAVADataset,
         ann_file='data/ava/annotations/ava_val_v2.2.csv',
@@ -166,7 +169,7 @@ test_dataloader = dict(
     batch_size=1,
     num_workers=8,
     persistent_workers=True,
-    sampler=dict(type=DefaultSampler, shuffle=False),
+    sampler=dict(type=ContiguousSampler),
     dataset=dict(
         type=CheckedAVADataset,
         ann_file='data/ava/annotations/ava_val_v2.2.csv',

@@ -23,7 +23,9 @@ class AVAFrameMAP(BaseMetric):
     """AVA frame-mAP @ 0.5 IoU by the official rules (a replacement for
     mmaction2's ``AVAMetric``, whose numbers differ from the official ones).
 
-    Predictions are kept in memory at full precision: no CSV round trip.
+    Predictions are kept in memory at full precision: no CSV round trip,
+    and scored (and written) in (video, timestamp) order, so the figures do
+    not depend on the number of ranks or loader workers.
     The metrics are ``mAP/overall`` and ``mAP/AP_<action id>`` per class
     with groundtruth.
 
@@ -78,6 +80,10 @@ class AVAFrameMAP(BaseMetric):
                 scores=scores[box_i, col + 1]))
 
     def compute_metrics(self, results: list) -> dict:
+        # (video, time) order, as the dataset's, whatever the ranks and
+        # loader workers (ContiguousSampler): ties in score then rank alike
+        results = sorted(results, key=lambda r: (r['video_id'],
+                                                 r['timestamp']))
         if self.out_csv:
             self.write_csv(results, self.out_csv)
         keys = list(dict.fromkeys(r['key'] for r in results))
