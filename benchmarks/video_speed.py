@@ -242,7 +242,7 @@ def part2(tmp, clips, reps: int, seconds: float, workers: int) -> tuple:
           f'stream {rate["stream"]:.2f} (decoded {stream.decoded} frames '
           f'for {reps * len(infos) * 16} clip frames, window '
           f'{len(stream._window)} frames = '
-          f'{sum(f.nbytes for f in stream._window.values()) / 2**20:.0f} '
+          f'{stream.window_bytes / 2**20:.0f} '
           f'MiB); mean |JPEG - video| {diff:.2f} of 255')
     loaded = {name: load_with_workers(infos, video, reps, workers, sampler)
               for name, video, sampler in (

@@ -54,6 +54,11 @@ class AVAVideoDecode(BaseTransform):
         self._keys = None  # the stream's keyframe indices, when needed
         self._window: OrderedDict = OrderedDict()  # index -> frame
 
+    @property
+    def window_bytes(self) -> int:
+        """Memory of the decoded frames the window holds."""
+        return sum(f.nbytes for f in self._window.values())
+
     def _open(self, path: str):
         try:
             reader = decord.VideoReader(path, num_threads=self.num_threads)
