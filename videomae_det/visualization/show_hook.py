@@ -13,9 +13,11 @@ from videomae_det_core.ava.io import read_label_map
 
 @HOOKS.register_module()
 class ShowPredictionsHook(Hook):
-    """Save the keyframes of the first ``num`` test samples as PNGs with
-    the predicted boxes and their ``topk`` actions scoring at least
-    ``thr`` (an AVA detector's test loop).
+    """Save the keyframes of the first ``num`` test samples the loop sees
+    as PNGs with the predicted boxes and their ``topk`` actions scoring at
+    least ``thr`` (an AVA detector's test loop). With several loader
+    workers they come from the starts of the workers' stretches
+    (``ContiguousSampler``); the file names say which.
 
     Args:
         out_dir: Folder for ``<video>_<second>.png``.
