@@ -287,13 +287,14 @@ def load_with_workers(infos, video: bool, reps: int, workers: int,
     passes, as ``persistent_workers``), batch 1, ``sampler`` by name."""
     import torch
     from mmengine.registry import DATA_SAMPLERS
+
+    from videomae_det.engine.runner import fit_sampler
     dataset = _Clips(infos, video)
-    kwargs = dict(num_workers=workers) if sampler == 'ContiguousSampler' \
-        else dict(shuffle=False)
-    loader = torch.utils.data.DataLoader(
+    kwargs = dict(shuffle=False) if sampler == 'DefaultSampler' else {}
+    loader = fit_sampler(torch.utils.data.DataLoader(  # as our runners do
         dataset, batch_size=1, num_workers=workers, persistent_workers=True,
         sampler=DATA_SAMPLERS.build(dict(type=sampler, dataset=dataset,
-                                         **kwargs)))
+                                         **kwargs))))
     for _ in loader:  # workers started, files in the page cache
         break
     start = time.perf_counter()

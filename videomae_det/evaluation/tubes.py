@@ -103,8 +103,8 @@ class TubeMAP(BaseMetric):
 
     def compute_metrics(self, results: list) -> dict:
         dets = np.concatenate(results) if results else np.zeros((0, 8))
-        # (video, frame) order, as the dataset's, whatever the ranks and
-        # loader workers; a frame's rows keep theirs (lexsort is stable)
+        # (video, frame) order whatever the ranks and loader workers, so
+        # score ties rank alike; a frame's rows keep theirs (stable sort)
         dets = dets[np.lexsort((dets[:, 1], dets[:, 0]))]
         if self.out_dets:
             with open(self.out_dets, 'wb') as f:

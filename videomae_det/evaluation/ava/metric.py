@@ -17,6 +17,8 @@ from videomae_det_core.ava.io import (
 )
 from videomae_det_core.ava.report import format_table
 
+from ..dump import keyframe_order
+
 
 @METRICS.register_module()
 class AVAFrameMAP(BaseMetric):
@@ -80,10 +82,7 @@ class AVAFrameMAP(BaseMetric):
                 scores=scores[box_i, col + 1]))
 
     def compute_metrics(self, results: list) -> dict:
-        # (video, time) order, as the dataset's, whatever the ranks and
-        # loader workers (ContiguousSampler): ties in score then rank alike
-        results = sorted(results, key=lambda r: (r['video_id'],
-                                                 r['timestamp']))
+        results = keyframe_order(results)
         if self.out_csv:
             self.write_csv(results, self.out_csv)
         keys = list(dict.fromkeys(r['key'] for r in results))
