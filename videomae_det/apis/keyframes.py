@@ -62,7 +62,9 @@ def split_pipeline(pipeline: List[dict]) -> Tuple[dict, List[dict],
                          'an AVA detector config')
     sample = pipeline[types.index('SampleAVAFrames')]
     i = max(types.index(t) for t in DECODE_STEPS if t in types) + 1
-    frame_steps = []
+    # a decode step that resizes (AVAVideoDecode's scale): its Resize
+    scale = pipeline[i - 1].get('scale')
+    frame_steps = [] if scale is None else [dict(type='Resize', scale=scale)]
     while i < len(pipeline) and types[i] in FRAME_STEPS:
         frame_steps.append(pipeline[i])
         i += 1
