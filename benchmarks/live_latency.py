@@ -109,7 +109,7 @@ def run_mmaction2(config, weights, labels, amp, video, cap_gib, out,
     from videomae_det.apis.keyframes import split_pipeline
     api = inferencer(config, weights, labels, amp)
     api.people.thr = 0.9  # their det_score_thr
-    sample, _, _ = split_pipeline(api.cfg.test_dataloader.dataset.pipeline)
+    sample, *_ = split_pipeline(api.cfg.test_dataloader.dataset.pipeline)
     clip_len, interval = sample['clip_len'], sample['frame_interval']
     window = clip_len * interval
     prep = api.cfg.model.data_preprocessor

@@ -108,8 +108,9 @@ def run_mmaction2(config, weights, video, boxes, labels, out):
     fps = cap.get(cv2.CAP_PROP_FPS)
     # 2. all frames resized to the test scale (short side)
     h, w = frames[0].shape[:2]
-    sample, steps, _ = split_pipeline(cfg.test_dataloader.dataset.pipeline)
-    short = steps[0]['scale'][1]
+    sample, decode, steps, _ = split_pipeline(
+        cfg.test_dataloader.dataset.pipeline)
+    short = (decode if 'scale' in decode else steps[0])['scale'][1]
     new_w, new_h = mmcv.rescale_size((w, h), (short, np.inf))
     frames = [mmcv.imresize(f, (new_w, new_h))[:, :, ::-1] for f in frames]
     # 3. a clip per keyframe (our keyframes' frame indices), the model

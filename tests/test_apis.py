@@ -24,21 +24,29 @@ from videomae_det_core.errors import InputError
 CONFIG = str(ROOT / 'configs' / 'ava_toy_vit-tiny_video.py')
 
 
-def pipeline():
+def pipeline(scaled: bool = False):
+    """The toy video config's test pipeline; ``scaled``: its Resize
+    folded into the decode step (``AVAVideoDecode(scale=...)``)."""
     from mmengine.config import Config
-    return Config.fromfile(CONFIG).test_dataloader.dataset.pipeline
+    steps = Config.fromfile(CONFIG).test_dataloader.dataset.pipeline
+    if scaled:
+        resize = steps.pop(2)
+        steps[1] = dict(steps[1], scale=resize['scale'])
+    return steps
 
 
-def test_each_frame_is_decoded_once_and_clips_equal_seeking(clips):
+@pytest.mark.parametrize('scaled', [False, True])
+def test_each_frame_is_decoded_once_and_clips_equal_seeking(clips, scaled):
     """On a real clip: the streaming clips (each frame decoded once,
-    resized once) equal the test pipeline's per-clip seek and resize."""
+    resized once) equal the test pipeline's per-clip seek and resize, and
+    with a decode step converting at the pipeline's size, its frames."""
     from mmaction.registry import TRANSFORMS
     from mmengine.dataset import Compose
     video = clips['bikes']
     stream = FrameStream(video)
-    keyframes = KeyframeClips(pipeline())
+    keyframes = KeyframeClips(pipeline(scaled))
     boxes = np.array([[0.1, 0.2, 0.4, 0.9, 1.0], [0.5, 0.1, 0.8, 0.8, 1.0]])
-    per_clip = Compose([TRANSFORMS.build(t) for t in pipeline()])
+    per_clip = Compose([TRANSFORMS.build(t) for t in pipeline(scaled)])
     n = 0
     for key, frame, pack in keyframes(stream):
         ours = pack(boxes)
@@ -328,6 +336,23 @@ def test_truncated_video_scores_what_was_decoded(tmp_path, detector,
     assert [r['second'] for r in scored] == list(range(len(scored)))
     assert len(scored) <= int(stop[1]) / 25 + 1
     assert all(len(r['people']) == 1 for r in scored)
+
+
+def test_pyav_frames_of_a_truncated_video_stop_where_decoding_does(
+        tmp_path, clips):
+    """FrameStream.frames(yuv=True) (scaled decode steps) on a stream
+    whose second half is lost: consecutive indices, then a stop, said."""
+    data = bytearray(open(clips['bikes'], 'rb').read())
+    end = data.find(b'moov') - 4
+    data[len(data) // 2:end] = bytes(end - len(data) // 2)
+    (tmp_path / 'cut.mp4').write_bytes(bytes(data))
+    stream = FrameStream(str(tmp_path / 'cut.mp4'))
+    indices = [i for i, _ in stream.frames(yuv=True)]
+    assert indices == list(range(len(indices)))
+    assert 0 < stream.stopped_at == len(indices) <= 125
+    whole = FrameStream(clips['bikes'])
+    assert [i for i, _ in whole.frames(yuv=True)] == list(range(250))
+    assert whole.stopped_at is None
 
 
 def test_box_and_track_metrics_by_hand():

@@ -1,6 +1,5 @@
 """AVAVideoDecode: PyAV's forward decoding against decord's frames, and the
 decode at the pipeline's size against decoding and resizing."""
-import copy
 import subprocess
 
 import numpy as np
@@ -70,7 +69,7 @@ def test_conversion_follows_the_colour_tags_as_swscale(tmp_path, tags,
     import decord
     import imageio_ffmpeg
 
-    from videomae_det.datasets.ava_video import small_rgb, yuv_to_rgb_matrix
+    from videomae_det.datasets.video_frames import small_rgb, yuv_to_rgb_matrix
     path = str(tmp_path / 'colour.mp4')
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), '-v', 'error', '-f',
                     'lavfi', '-i', 'color=c=0xC03020:s=64x48:d=0.2', '-c:v',
@@ -93,26 +92,15 @@ def test_conversion_follows_the_colour_tags_as_swscale(tmp_path, tags,
 
 def test_a_timeline_pyav_cannot_follow_is_read_with_decord(clips,
                                                            monkeypatch):
-    from videomae_det.datasets import AVAVideoDecode, ava_video
+    from videomae_det.datasets import AVAVideoDecode, video_frames
 
     def refuse(*args):
         raise LookupError('the first frame is at 0.04 s')
 
     path = clips['bikes']
     reference = AVAVideoDecode(units='frames', stream=False)(_info(path))
-    monkeypatch.setattr(ava_video._Forward, '__init__', refuse)
+    monkeypatch.setattr(video_frames.ForwardDecoder, '__init__', refuse)
     step = AVAVideoDecode(units='frames')
     out = step(_info(path))
     assert step._forward is False
     assert np.array_equal(np.stack(out['imgs']), np.stack(reference['imgs']))
-
-
-def test_the_inference_api_resizes_as_a_resizing_decode_step():
-    from videomae_det.apis.keyframes import split_pipeline
-    pipeline = [dict(type='SampleAVAFrames', clip_len=16, frame_interval=4),
-                dict(type='AVAVideoDecode', scale=(-1, 256)),
-                dict(type='FormatShape', input_format='NCTHW'),
-                dict(type='PackActionInputs')]
-    _, frame_steps, rest = split_pipeline(copy.deepcopy(pipeline))
-    assert frame_steps == [dict(type='Resize', scale=(-1, 256))]
-    assert rest == pipeline[2:]

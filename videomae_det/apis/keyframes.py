@@ -19,11 +19,13 @@ import copy
 from dataclasses import dataclass
 from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
+import av
 import numpy as np
 from mmengine.dataset import Compose
 
 from videomae_det_core.errors import InputError
 
+from ..datasets.video_frames import ForwardDecoder, frame_at, frame_shape, rgb
 from ..utils import type_name
 
 DECODE_STEPS = ('RawFrameDecode', 'AVAVideoDecode', 'DecordDecode')
@@ -47,10 +49,10 @@ class Keyframe:
         return int(max(self.frames.max(), self.centre))
 
 
-def split_pipeline(pipeline: List[dict]) -> Tuple[dict, List[dict],
+def split_pipeline(pipeline: List[dict]) -> Tuple[dict, dict, List[dict],
                                                     List[dict]]:
-    """A detector test pipeline -> (sample step, frame-wise steps after the
-    decode, the remaining steps).
+    """A detector test pipeline -> (sample step, decode step, frame-wise
+    steps after the decode, the remaining steps).
 
     Raises:
         InputError: No ``SampleAVAFrames`` or decode step.
@@ -62,13 +64,12 @@ def split_pipeline(pipeline: List[dict]) -> Tuple[dict, List[dict],
                          'an AVA detector config')
     sample = pipeline[types.index('SampleAVAFrames')]
     i = max(types.index(t) for t in DECODE_STEPS if t in types) + 1
-    # a decode step that resizes (AVAVideoDecode's scale): its Resize
-    scale = pipeline[i - 1].get('scale')
-    frame_steps = [] if scale is None else [dict(type='Resize', scale=scale)]
+    decode = pipeline[i - 1]
+    frame_steps = []
     while i < len(pipeline) and types[i] in FRAME_STEPS:
         frame_steps.append(pipeline[i])
         i += 1
-    return sample, frame_steps, list(pipeline[i:])
+    return sample, decode, frame_steps, list(pipeline[i:])
 
 
 class KeyframePlan:
@@ -108,10 +109,12 @@ class KeyframePlan:
 
 
 class FrameStream:
-    """Decode a video front to back, each frame once (RGB, ``(H, W, 3)``).
+    """Decode a video front to back, each frame once.
 
-    ``decoded`` counts the frames decoded so far. A video that ends early
-    (truncated) stops the iteration; ``stopped_at`` then says where.
+    Iterating gives ``(index, RGB (H, W, 3) array)`` (see :meth:`frames`).
+    ``decoded`` counts the frames decoded so far. A video
+    that ends early (truncated) stops the iteration; ``stopped_at`` then
+    says where.
     """
 
     def __init__(self, path: str) -> None:
@@ -129,8 +132,33 @@ class FrameStream:
         self.decoded, self.stopped_at = 0, None
 
     def __iter__(self) -> Iterator[Tuple[int, np.ndarray]]:
-        for index in range(self.num_frames):
+        return self.frames()
+
+    def frames(self, yuv: bool = False) -> Iterator[Tuple[int, object]]:
+        """``(index, frame)`` in order: decord's RGB arrays (decoded and
+        converted in a thread of decord's), or with ``yuv`` PyAV's frames
+        (:mod:`videomae_det.datasets.video_frames`, for callers that convert
+        only what they use) up to the first one PyAV does not number as
+        decord's index does, if any, and decord's from there."""
+        start = 0
+        if yuv:
             try:
+                starts = self.reader.get_frame_timestamp(
+                    range(self.num_frames))[:, 0]
+                forward = ForwardDecoder(self.path, starts, threads=2)
+                while start < self.num_frames:
+                    i, frame = next(forward)
+                    if i != start:
+                        break
+                    self.decoded += 1
+                    yield start, frame
+                    start += 1
+            except (LookupError, StopIteration, av.FFmpegError, OSError):
+                pass  # decord goes on from there, or says where it stops
+        for index in range(start, self.num_frames):
+            try:
+                if index == start > 0:
+                    self.reader.seek_accurate(index)
                 frame = self.reader.next().asnumpy()
             except Exception:  # a truncated or corrupt stream
                 self.stopped_at = index
@@ -152,19 +180,31 @@ class KeyframeClips:
     def __init__(self, pipeline: List[dict], interval: float = 1.0,
                  start: float = 0.0, data_fps: int = 30,
                  start_index: int = 1) -> None:
-        self.sample, frame_steps, rest = split_pipeline(pipeline)
+        self.sample, decode, frame_steps, rest = split_pipeline(pipeline)
+        from mmaction.datasets.transforms import Resize
         from mmaction.registry import TRANSFORMS
-        self.frame_steps = Compose([TRANSFORMS.build(copy.deepcopy(step))
-                                    for step in frame_steps])
+        # AVAVideoDecode(scale=...) converts at that size: as it does
+        scale = decode.get('scale')
+        self.decode_resize = None if scale is None else Resize(scale=scale)
+        self.after_decode = Compose([TRANSFORMS.build(copy.deepcopy(step))
+                                     for step in frame_steps])
+        self.frame_steps = Compose(  # shapes and boxes of the whole chain
+            ([] if scale is None else [Resize(scale=scale)]) +
+            list(self.after_decode.transforms))
         self.rest = Compose([TRANSFORMS.build(copy.deepcopy(step))
                              for step in rest])
         self.interval, self.start = interval, start
         self.data_fps, self.start_index = data_fps, start_index
         self.peak_buffered = 0  # most resized frames held at once
 
-    def resize(self, frame: np.ndarray) -> np.ndarray:
-        out = self.frame_steps(dict(imgs=[frame], img_shape=frame.shape[:2],
-                                    modality='RGB'))
+    def resize(self, frame) -> np.ndarray:
+        """A frame (PyAV's, or an RGB array) as the test pipeline's decode
+        and frame-wise steps make it."""
+        img = frame_at(frame, self.decode_resize)
+        if not self.after_decode.transforms:
+            return img
+        out = self.after_decode(dict(imgs=[img], img_shape=img.shape[:2],
+                                     modality='RGB'))
         return out['imgs'][0]
 
     def pack(self, frames: List[np.ndarray], shape: Tuple[int, int],
@@ -203,15 +243,17 @@ class KeyframeClips:
         shape = None
         pending = iter(enumerate(plan.keyframes))
         current = next(pending, None)
-        for index, frame in stream:
+        # a decode step converting at the pipeline's size: PyAV's frames
+        for index, frame in stream.frames(self.decode_resize is not None):
+            img = None if sink is None else rgb(frame)
             if sink is not None:
-                sink(index, frame)
-            shape = frame.shape[:2]
+                sink(index, img)
+            shape = frame_shape(frame)
             if index in last_use:
                 buffer[index] = self.resize(frame)
                 self.peak_buffered = max(self.peak_buffered, len(buffer))
             if index in centres:
-                full[index] = frame
+                full[index] = rgb(frame) if img is None else img
             while current is not None and index >= current[1].last:
                 yield from self._emit(current, buffer, full, shape)
                 current = self._evict(current, pending, buffer, last_use)
