@@ -121,6 +121,8 @@ class AVAVideoDecode(BaseTransform):
             wanted.tolist()).asnumpy()])
 
     def _decode_forward(self, wanted: np.ndarray) -> np.ndarray:
+        """Frames ``wanted`` from the window, decoding on (from the
+        keyframe before the first one missing, if behind or far ahead)."""
         if self._forward is None:
             starts = self._reader.get_frame_timestamp(
                 range(len(self._reader)))[:, 0]

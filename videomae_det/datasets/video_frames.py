@@ -47,7 +47,10 @@ class ForwardDecoder:
         frame = next(self._frames)
         if frame.time is None:
             raise LookupError('a frame without a time stamp')
-        i = int(np.abs(self.starts - frame.time).argmin())
+        i = int(np.searchsorted(self.starts, frame.time))  # the nearest:
+        i = min(i, len(self.starts) - 1)
+        if i and frame.time - self.starts[i - 1] < self.starts[i] - frame.time:
+            i -= 1
         if abs(self.starts[i] - frame.time) > self.tolerance:
             raise LookupError(f'no frame of the index at {frame.time} s')
         return i, frame
